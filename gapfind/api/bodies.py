@@ -1,0 +1,82 @@
+"""Reading request bodies into plain dicts, with the contract's errors for bad bodies.
+
+werkzeug's own JSON errors are English HTML-ish strings and a 415; the contract wants a 400
+with a Spanish message under non_field_errors for a missing, malformed or non-JSON body.
+"""
+
+from __future__ import annotations
+
+import json
+from io import BytesIO
+from typing import IO, Any
+
+from flask import current_app, request
+
+from gapfind import schemas
+from gapfind.errors import ApiError
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _media_type() -> str:
+    return (request.mimetype or "").lower()
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def json_body(unsupported_message: str = schemas.BODY_MEDIA_TYPE) -> Any:
+    """The parsed JSON body, or an ApiError that says what is wrong with it."""
+    media_type = _media_type()
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ApiError.body(schemas.BODY_EMPTY)
+    if not _is_json(media_type):
+        raise ApiError.body(unsupported_message.format(media_type=media_type or "ninguno"))
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError.body(schemas.BODY_NOT_JSON) from error
+
+
+def _file_lines(stream: IO[bytes]) -> list[str]:
+    """Usernames from an uploaded text file: one per line, blank lines dropped."""
+    limit = current_app.config["ANALYZE_MAX_FILE_BYTES"]
+    content = stream.read(limit + 1)
+    if len(content) > limit:
+        message = schemas.FILE_TOO_LARGE.format(size=schemas.human_size(limit))
+        raise ApiError.field("usernames_file", message)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ApiError.field("usernames_file", schemas.FILE_NOT_TEXT) from error
+    if "\x00" in text:
+        raise ApiError.field("usernames_file", schemas.FILE_NOT_TEXT)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def analyze_body() -> dict[str, Any]:
+    """/analyze accepts JSON or a form (with an optional usernames file)."""
+    media_type = _media_type()
+    if media_type not in FORM_TYPES:
+        body = json_body(schemas.BODY_MEDIA_TYPE_ANALYZE)
+        if isinstance(body, dict) and body.get("usernames_file") is not None:
+            # A file can only arrive as multipart; never treat JSON text as one.
+            raise ApiError.field("usernames_file", schemas.FILE_NOT_TEXT)
+        return body  # type: ignore[no-any-return]
+    form = request.form
+    data: dict[str, Any] = {}
+    for key in ("usernames", "extra_usernames"):
+        values = form.getlist(key)
+        if values:
+            data[key] = values
+    if form.get("username_to_filter") is not None:
+        data["username_to_filter"] = form["username_to_filter"]
+    upload = request.files.get("usernames_file")
+    if upload is not None:
+        data["usernames_file"] = _file_lines(upload.stream)
+    elif form.get("usernames_file") is not None:
+        # `curl -F "usernames_file=<names.txt"` sends the file's text as a plain field.
+        data["usernames_file"] = _file_lines(BytesIO(form["usernames_file"].encode("utf-8")))
+    return data

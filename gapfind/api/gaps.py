@@ -1,0 +1,125 @@
+"""Group endpoints: common gaps of a few classmates, availability of a large group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app
+
+from gapfind import repository, schemas
+from gapfind.api.bodies import analyze_body, json_body
+from gapfind.api.openapi import Operation, document
+from gapfind.api.openapi import Response as Doc
+from gapfind.core.availability import weekday_availability
+from gapfind.core.gaps import GapOptions, find_gaps
+from gapfind.core.usernames import normalize_username, username_problem
+from gapfind.errors import ApiError
+
+bp = Blueprint("gaps", __name__)
+
+results_request = schemas.ResultsRequest()
+analyze_request = schemas.AnalyzeRequest()
+results_response = schemas.ResultsResponse(exclude=("gaps.sd",))
+results_response_with_sd = schemas.ResultsResponse()
+analyze_response = schemas.AnalyzeResponse()
+
+ERRORS_400 = Doc("Datos inválidos; mensajes por campo.", schemas.ErrorResponse)
+
+
+@bp.post("/results")
+@document(
+    Operation(
+        summary="Huecos comunes de un grupo",
+        tag="Grupos",
+        description=(
+            "Las horas libres comunes de un grupo, de la mejor a la peor: primero las que quedan "
+            "entre clases. quality = 1 - (avg - 1) / 12; con compute_sd, "
+            "1 - ((avg - 1) + sd) / 18. Empates en orden de hora y luego de día."
+        ),
+        request=schemas.ResultsRequest,
+        request_example={"usernames": ["ana", "bob"], "compute_sd": False, "limit": 5},
+        responses={200: Doc("Los huecos.", schemas.ResultsResponse), 400: ERRORS_400},
+    )
+)
+def results() -> dict[str, Any]:
+    data = results_request.load(json_body())
+    usernames: list[str] = data["usernames"]
+    most = current_app.config["RESULTS_MAX_USERNAMES"]
+    if len(usernames) > most:
+        raise ApiError.field("usernames", schemas.TOO_MANY_USERS.format(limit=most))
+    found = repository.find_schedules(usernames)
+    missing = [name for name in usernames if name not in found]
+    if missing:
+        message = schemas.USERS_NOT_FOUND.format(names=", ".join(missing))
+        raise ApiError.field("usernames", message)
+    options = GapOptions(
+        compute_sd=data["compute_sd"],
+        no_classes_day=data["no_classes_day"],
+        ignore_weekend=data["ignore_weekend"],
+        limit=data["limit"],
+        days_to_filter=data["days_to_filter"] or frozenset(),
+    )
+    gaps = find_gaps([found[name] for name in usernames], options)
+    schema = results_response_with_sd if options.compute_sd else results_response
+    return schema.dump({"count": len(gaps), "gaps": gaps})
+
+
+def _split_names(raw_names: list[str]) -> tuple[list[str], list[str]]:
+    """Valid names (lowercased, first occurrence kept) and the ones that cannot exist."""
+    valid: dict[str, None] = {}
+    invalid: dict[str, None] = {}
+    for raw in raw_names:
+        if username_problem(raw) is None:
+            valid[normalize_username(raw)] = None
+        else:
+            invalid[raw] = None
+    return list(valid), list(invalid)
+
+
+@bp.post("/analyze")
+@document(
+    Operation(
+        summary="Disponibilidad de un grupo grande",
+        tag="Grupos",
+        description=(
+            "Cuántos estudiantes están libres en cada hora de lunes a viernes. Los nombres "
+            "pueden llegar como lista JSON, texto separado por comas, campos de formulario "
+            "repetidos o un archivo de texto (usernames_file); se combinan todas las fuentes. "
+            "Los nombres desconocidos se omiten y se listan en users_not_found."
+        ),
+        request=schemas.AnalyzeRequest,
+        request_media_types=("application/json", "multipart/form-data"),
+        request_example={"usernames": ["ana", "bob", "carla"], "username_to_filter": "ana"},
+        responses={200: Doc("La disponibilidad.", schemas.AnalyzeResponse), 400: ERRORS_400},
+    )
+)
+def analyze() -> dict[str, Any]:
+    data = analyze_request.load(analyze_body())
+    usernames, invalid = _split_names(data["usernames"])
+    most = current_app.config["ANALYZE_MAX_USERNAMES"]
+    if len(usernames) > most:
+        raise ApiError.field("usernames", schemas.TOO_MANY_USERS.format(limit=most))
+
+    to_filter = data["username_to_filter"]
+    if to_filter is not None:
+        if username_problem(to_filter) is not None:
+            raise ApiError.field("username_to_filter", schemas.FILTER_USER_NOT_FOUND)
+        to_filter = normalize_username(to_filter)
+
+    # One query for the group and the filter user together.
+    found = repository.find_schedules(usernames + [to_filter] if to_filter else usernames)
+    filter_schedule = found.get(to_filter) if to_filter else None
+    if to_filter and filter_schedule is None:
+        raise ApiError.field("username_to_filter", schemas.FILTER_USER_NOT_FOUND)
+
+    known = [found[name] for name in usernames if name in found]
+    if len(known) < 2:
+        raise ApiError.field("usernames", schemas.TOO_FEW_KNOWN_USERS)
+    not_found = invalid + [name for name in usernames if name not in found]
+    return analyze_response.dump(
+        {
+            "total_students": len(known),
+            "users_not_found": not_found,
+            "results": weekday_availability(known, filter_schedule),
+        }
+    )

@@ -1,0 +1,56 @@
+"""Service endpoints: health check and the API documentation (exempt from rate limits)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify
+from sqlalchemy import text
+
+from gapfind import schemas
+from gapfind.api.openapi import Operation, document
+from gapfind.api.openapi import Response as Doc
+from gapfind.errors import HTTP_MESSAGES, NON_FIELD, error_response
+from gapfind.extensions import db, limiter
+
+bp = Blueprint("meta", __name__)
+
+
+@bp.get("/health")
+@limiter.exempt
+@document(
+    Operation(
+        summary="Estado del servicio",
+        tag="Servicio",
+        description="Hace una consulta real a la base de datos.",
+        rate_limited=False,
+        responses={
+            200: Doc("Funciona.", schemas.HealthResponse, {"status": "ok"}),
+            503: Doc("La base de datos no responde.", schemas.ErrorResponse),
+        },
+    )
+)
+def health() -> Response:
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any failure to reach the database means "not healthy"
+        current_app.logger.error("health check failed: %s", error.__class__.__name__)
+        response = error_response({NON_FIELD: [HTTP_MESSAGES[503]]}, 503)
+        response.headers["Retry-After"] = "30"
+        return response
+    return jsonify(status="ok")
+
+
+@bp.get("/openapi.json")
+@limiter.exempt
+def openapi_document() -> Response:
+    from gapfind.api.docs import openapi_spec  # apispec loads only when the docs are asked for
+
+    return jsonify(openapi_spec(current_app))
+
+
+@bp.get("/docs")
+@limiter.exempt
+def docs_page() -> Response:
+    from gapfind.api.docs import docs_html
+
+    return Response(docs_html(current_app), mimetype="text/html")

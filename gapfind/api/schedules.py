@@ -1,0 +1,153 @@
+"""Registering, reading, replacing and deleting one student's schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, Response, current_app, request
+
+from gapfind import repository, schemas
+from gapfind.api.bodies import json_body
+from gapfind.api.openapi import Operation, document
+from gapfind.api.openapi import Response as Doc
+from gapfind.core.grid import schedule_from_indices
+from gapfind.core.usernames import normalize_username, username_problem
+from gapfind.errors import ApiError
+from gapfind.extensions import limiter
+
+bp = Blueprint("schedules", __name__)
+
+register_request = schemas.RegisterRequest()
+update_request = schemas.ScheduleUpdateRequest()
+register_response = schemas.RegisterResponse()
+student_response = schemas.StudentResponse()
+
+
+def writes_limit() -> str:
+    """Registration writes share one stricter bucket per client (RATELIMIT_WRITES)."""
+    return str(current_app.config["RATELIMIT_WRITES"])
+
+
+write_limited = limiter.shared_limit(writes_limit, scope="writes", override_defaults=False)
+
+ERRORS_400 = Doc("Datos inválidos; mensajes por campo.", schemas.ErrorResponse)
+ERRORS_404 = Doc("El usuario no existe.", schemas.ErrorResponse)
+AUTH_ERRORS = {
+    401: Doc("Falta el encabezado Authorization: Bearer <edit_token>.", schemas.ErrorResponse),
+    403: Doc("El token no corresponde a este usuario.", schemas.ErrorResponse),
+}
+
+
+def _lookup_name(username: str) -> str:
+    """The stored form of a name from the URL; a name that cannot exist is simply absent."""
+    if username_problem(username) is not None:
+        raise ApiError.body(schemas.USER_NOT_FOUND, 404)
+    return normalize_username(username)
+
+
+def _edit_token() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError.body(schemas.TOKEN_MISSING, 401, {"WWW-Authenticate": "Bearer"})
+    return token
+
+
+@bp.post("/manual")
+@write_limited
+@document(
+    Operation(
+        summary="Registrar un horario",
+        tag="Horarios",
+        description="Guarda el horario de un usuario nuevo y devuelve su token de edición.",
+        request=schemas.RegisterRequest,
+        request_example={"username": "ana", "list_of_indices": [[0, 1], [1, 1]]},
+        responses={
+            201: Doc(
+                "Registrado. Guarda el edit_token: no se vuelve a mostrar.",
+                schemas.RegisterResponse,
+            ),
+            400: ERRORS_400,
+        },
+    )
+)
+def register() -> tuple[dict[str, str], int]:
+    data = register_request.load(json_body())
+    schedule = schedule_from_indices(data["list_of_indices"])
+    try:
+        token = repository.register_student(data["username"], schedule)
+    except repository.UsernameTaken as error:
+        raise ApiError.field("username", schemas.USERNAME_TAKEN) from error
+    body = {"username": data["username"], "schedule": schedule, "edit_token": token}
+    return register_response.dump(body), 201
+
+
+@bp.get("/users/<username>")
+@document(
+    Operation(
+        summary="Consultar un horario",
+        tag="Horarios",
+        description="El horario de un usuario, para ver si está libre ahora.",
+        responses={200: Doc("El horario.", schemas.StudentResponse), 404: ERRORS_404},
+    )
+)
+def read(username: str) -> dict[str, str]:
+    name = _lookup_name(username)
+    schedule = repository.find_schedule(name)
+    if schedule is None:
+        raise ApiError.body(schemas.USER_NOT_FOUND, 404)
+    return student_response.dump({"username": name, "schedule": schedule})
+
+
+@bp.put("/users/<username>")
+@write_limited
+@document(
+    Operation(
+        summary="Reemplazar un horario",
+        tag="Horarios",
+        request=schemas.ScheduleUpdateRequest,
+        request_example={"list_of_indices": [[2, 0], [3, 0]]},
+        needs_token=True,
+        responses={
+            200: Doc("El horario nuevo.", schemas.StudentResponse),
+            400: ERRORS_400,
+            **AUTH_ERRORS,
+            404: ERRORS_404,
+        },
+    )
+)
+def replace(username: str) -> dict[str, str]:
+    token = _edit_token()
+    name = _lookup_name(username)
+    data = update_request.load(json_body())
+    schedule = schedule_from_indices(data["list_of_indices"])
+    _authorized(repository.replace_schedule, name, token, schedule)
+    return student_response.dump({"username": name, "schedule": schedule})
+
+
+@bp.delete("/users/<username>")
+@write_limited
+@document(
+    Operation(
+        summary="Borrar un horario",
+        tag="Horarios",
+        description="Después de borrarlo, el nombre se puede registrar de nuevo.",
+        needs_token=True,
+        responses={204: Doc("Borrado."), **AUTH_ERRORS, 404: ERRORS_404},
+    )
+)
+def remove(username: str) -> Response:
+    token = _edit_token()
+    name = _lookup_name(username)
+    _authorized(repository.delete_student, name, token)
+    return Response(status=204)
+
+
+def _authorized(action: Callable[..., None], *args: str) -> None:
+    """Run a token-checked repository write, mapping its refusals to 404 / 403."""
+    try:
+        action(*args)
+    except repository.StudentNotFound as error:
+        raise ApiError.body(schemas.USER_NOT_FOUND, 404) from error
+    except repository.TokenMismatch as error:
+        raise ApiError.body(schemas.TOKEN_WRONG, 403) from error

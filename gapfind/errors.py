@@ -1,0 +1,140 @@
+"""Every failure leaves the API as the contract's JSON: {field: [Spanish messages]}.
+
+One app-level handler per exception family, registered once: blueprint-level handlers would
+miss unknown URLs, and per-view try/except would drift. Internal details (exception text,
+SQL) are logged with the request id, never sent to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import Flask, Response, g, jsonify
+from limits.errors import StorageError
+from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("gapfind.errors")
+
+NON_FIELD = "non_field_errors"
+
+HTTP_MESSAGES = {
+    400: "Solicitud incorrecta.",
+    401: "Las credenciales de autenticación no se proveyeron.",
+    403: "No tienes permiso para realizar esta acción.",
+    404: "No encontrado.",
+    405: "Método no permitido.",
+    413: "La solicitud es demasiado grande.",
+    415: "Tipo de contenido no soportado.",
+    429: "Demasiadas solicitudes. Espera un momento antes de intentar de nuevo.",
+    500: "Error interno del servidor.",
+    503: "El servicio no está disponible en este momento. Intenta de nuevo en unos minutos.",
+}
+
+
+class ApiError(Exception):
+    """A client-facing error raised by views; rendered in exactly one place."""
+
+    def __init__(
+        self,
+        messages: Mapping[str, list[str]],
+        status: int = 400,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(messages)
+        self.messages = dict(messages)
+        self.status = status
+        self.headers = dict(headers or {})
+
+    @classmethod
+    def field(cls, field: str, message: str, status: int = 400) -> ApiError:
+        return cls({field: [message]}, status)
+
+    @classmethod
+    def body(
+        cls, message: str, status: int = 400, headers: Mapping[str, str] | None = None
+    ) -> ApiError:
+        return cls({NON_FIELD: [message]}, status, headers)
+
+
+def error_response(messages: Mapping[str, list[str]], status: int) -> Response:
+    """The contract's error body."""
+    response = jsonify(messages)
+    response.status_code = status
+    return response
+
+
+def _strings(value: Any) -> Iterable[str]:
+    """Flatten marshmallow's nested errors ({0: [...]} for list items) into plain strings."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, Iterable):
+        for item in value:
+            yield from _strings(item)
+
+
+def validation_messages(error: ValidationError) -> dict[str, list[str]]:
+    """marshmallow's error dict in the contract's shape ("_schema" -> non_field_errors)."""
+    raw = error.messages if isinstance(error.messages, Mapping) else {NON_FIELD: error.messages}
+    flat: dict[str, list[str]] = {}
+    for field, value in raw.items():
+        key = NON_FIELD if field in ("_schema", None) else str(field)
+        flat.setdefault(key, []).extend(dict.fromkeys(_strings(value)))
+    return flat
+
+
+def _unavailable(error: Exception, what: str) -> Response:
+    log.error(
+        "%s unavailable (request %s): %s", what, g.get("request_id", "-"), error.__class__.__name__
+    )
+    response = error_response({NON_FIELD: [HTTP_MESSAGES[503]]}, 503)
+    response.headers["Retry-After"] = "30"
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers on the app (not on blueprints, so unknown URLs are covered)."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> Response:
+        response = error_response(error.messages, error.status)
+        response.headers.update(error.headers)
+        return response
+
+    @app.errorhandler(ValidationError)
+    def _validation_error(error: ValidationError) -> Response:
+        return error_response(validation_messages(error), 400)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        message = HTTP_MESSAGES.get(status) or HTTP_MESSAGES[400 if status < 500 else 500]
+        response = error_response({NON_FIELD: [message]}, status)
+        # Keep what the exception knows about the protocol: Allow on 405, Retry-After on 429.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _database_down(error: OperationalError) -> Response:
+        return _unavailable(error, "database")
+
+    @app.errorhandler(StorageError)
+    def _limiter_storage_down(error: StorageError) -> Response:
+        # Only reached when RATELIMIT_FAIL_OPEN is off: the operator chose to refuse traffic
+        # rather than serve it unlimited.
+        return _unavailable(error, "rate-limit storage")
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return _unavailable(error, "database")
+        log.exception("unhandled error (request %s)", g.get("request_id", "-"))
+        return error_response({NON_FIELD: [HTTP_MESSAGES[500]]}, 500)

@@ -1,0 +1,144 @@
+"""What every request passes through: the client address, a request id, the access log,
+security headers and the once-a-day retention purge.
+
+Kept out of the views so that an endpoint only loads, computes, stores and dumps.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+access_log = logging.getLogger("gapfind.access")
+log = logging.getLogger("gapfind")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The docs page is one self-contained HTML document with inline styles and no scripts.
+DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+DOCS_PATHS = ("/docs", "/openapi.json")
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class RealIpMiddleware:
+    """Take the client address from one header set by a trusted proxy (X-Real-IP on
+    PythonAnywhere). Installed only when the operator names the header: otherwise any client
+    could forge it and dodge its rate limit."""
+
+    def __init__(self, app: WSGIApp, header: str) -> None:
+        self.app = app
+        self.environ_key = "HTTP_" + header.upper().replace("-", "_")
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        value = environ.get(self.environ_key, "").strip()
+        if value:
+            try:
+                ipaddress.ip_address(value)
+            except ValueError:
+                pass  # a garbled header keeps the socket address rather than a bogus key
+            else:
+                environ["gapfind.proxy_addr"] = environ.get("REMOTE_ADDR")
+                environ["REMOTE_ADDR"] = value
+        return self.app(environ, start_response)
+
+
+def install_proxy_support(app: Flask) -> None:
+    """Trust the proxy headers the operator configured, and nothing else."""
+    header = app.config["REAL_IP_HEADER"].strip()
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    if header:
+        app.wsgi_app = RealIpMiddleware(app.wsgi_app, header)  # type: ignore[method-assign]
+
+
+def configure_logging(app: Flask) -> None:
+    """Send GapFind's logs to stderr (the host's error log) unless logging is already set up."""
+    logger = logging.getLogger("gapfind")
+    logger.setLevel(app.config["LOG_LEVEL"])
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+
+
+def _start_request() -> None:
+    g.started = time.perf_counter()
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = incoming if _CLIENT_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
+
+
+def _finish_request(response: Response) -> Response:
+    headers = response.headers
+    headers[REQUEST_ID_HEADER] = g.get("request_id", "-")
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Server"] = "GapFind"
+    if request.path in DOCS_PATHS:
+        headers["Content-Security-Policy"] = DOCS_CSP
+        headers["Cache-Control"] = "public, max-age=300"
+    else:
+        headers["Content-Security-Policy"] = JSON_CSP
+        # Responses carry edit tokens and schedules that change: no shared cache may keep them.
+        headers["Cache-Control"] = "no-store"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    # The path only: query strings and headers (Authorization) never reach the log.
+    access_log.info(
+        "%s %s %s %.1fms ip=%s id=%s",
+        request.method,
+        request.path,
+        response.status_code,
+        elapsed_ms,
+        request.remote_addr,
+        headers[REQUEST_ID_HEADER],
+    )
+    return response
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Request id, access log and security headers on every response, errors included."""
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+
+
+def register_retention(app: Flask, purge: Callable[[int], int]) -> None:
+    """Purge expired students at most once a day from inside a request.
+
+    Free hosts may have no scheduled tasks; the reads already treat expired students as
+    absent, so this only reclaims space. The next due time is moved forward before the purge
+    runs, so concurrent requests in the same process do not all purge at once.
+    """
+    days = app.config["SCHEDULE_RETENTION_DAYS"]
+    if days <= 0:
+        return
+    state = {"due": 0.0}
+
+    def _purge_if_due() -> None:
+        now = time.monotonic()
+        if now < state["due"]:
+            return
+        state["due"] = now + 24 * 3600
+        try:
+            removed = purge(days)
+        except Exception:  # the purge must never fail the request that happened to run it
+            log.exception("daily retention purge failed")
+            state["due"] = now + 3600
+        else:
+            log.info("retention purge removed %d students older than %d days", removed, days)
+
+    app.before_request(_purge_if_due)

@@ -1,0 +1,188 @@
+"""Queries and writes on the students table, shared by the API, the CLI and `flask shell`.
+
+Hot paths use Core statements on (username, schedule) tuples instead of ORM objects: a request
+for 5000 students then costs one round-trip and no per-row object construction. Every read
+treats a student not updated within SCHEDULE_RETENTION_DAYS as absent, so retention holds even
+on hosts that cannot schedule the purge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import ColumnElement, delete, insert, select, true, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from gapfind.database import WRITE_TRANSACTION
+from gapfind.extensions import db
+from gapfind.models import Student, utc_now
+
+students = Student.__table__
+
+# Bound parameters per IN (...): SQLite before 3.32 allows only 999 per statement.
+IN_CHUNK = 30000 if sqlite3.sqlite_version_info >= (3, 32, 0) else 900
+
+
+class UsernameTaken(Exception):
+    """A live student already holds this username."""
+
+
+class StudentNotFound(Exception):
+    """No live student has this username."""
+
+
+class TokenMismatch(Exception):
+    """The edit token does not belong to this student (or the student has none yet)."""
+
+
+def new_edit_token() -> str:
+    """A URL-safe secret with 256 bits of entropy."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 is enough: the token is random, so there is nothing to brute-force slowly."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def retention_cutoff(now: datetime | None = None) -> datetime | None:
+    """Oldest updated_at still counted as live, or None when retention is off."""
+    days = current_app.config["SCHEDULE_RETENTION_DAYS"]
+    if days <= 0:
+        return None
+    return (now or utc_now()) - timedelta(days=days)
+
+
+def _is_live(now: datetime | None = None) -> ColumnElement[bool]:
+    cutoff = retention_cutoff(now)
+    return true() if cutoff is None else students.c.updated_at >= cutoff
+
+
+@contextmanager
+def _reading() -> Iterator[Connection]:
+    with db.engine.connect() as connection:
+        yield connection
+
+
+@contextmanager
+def write_transaction() -> Iterator[Connection]:
+    """A transaction that takes SQLite's write lock at BEGIN (see gapfind.database)."""
+    with db.engine.connect() as connection:
+        connection.execution_options(**{WRITE_TRANSACTION: True})
+        with connection.begin():
+            yield connection
+
+
+def find_schedules(usernames: Sequence[str]) -> dict[str, str]:
+    """Schedules of the live students among `usernames`, in as few queries as SQL allows."""
+    found: dict[str, str] = {}
+    with _reading() as connection:
+        for start in range(0, len(usernames), IN_CHUNK):
+            chunk = usernames[start : start + IN_CHUNK]
+            rows = connection.execute(
+                select(students.c.username, students.c.schedule).where(
+                    students.c.username.in_(chunk), _is_live()
+                )
+            )
+            found.update(rows.all())
+    return found
+
+
+def find_schedule(username: str) -> str | None:
+    """One live student's schedule."""
+    with _reading() as connection:
+        return connection.execute(
+            select(students.c.schedule).where(students.c.username == username, _is_live())
+        ).scalar_one_or_none()
+
+
+def register_student(username: str, schedule: str) -> str:
+    """Store a new student and return the edit token, which is never stored in clear.
+
+    An expired row under the same name is replaced: to every endpoint it is already absent.
+    """
+    token = new_edit_token()
+    now = utc_now()
+    cutoff = retention_cutoff(now)
+    try:
+        with write_transaction() as connection:
+            if cutoff is not None:
+                connection.execute(
+                    delete(students).where(
+                        students.c.username == username, students.c.updated_at < cutoff
+                    )
+                )
+            connection.execute(
+                insert(students).values(
+                    username=username,
+                    schedule=schedule,
+                    edit_token_hash=hash_token(token),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    except IntegrityError as error:
+        raise UsernameTaken(username) from error
+    return token
+
+
+def _check_token(connection: Connection, username: str, token: str) -> None:
+    stored = connection.execute(
+        select(students.c.edit_token_hash).where(students.c.username == username, _is_live())
+    ).one_or_none()
+    if stored is None:
+        raise StudentNotFound(username)
+    expected = stored.edit_token_hash
+    if expected is None or not hmac.compare_digest(expected, hash_token(token)):
+        raise TokenMismatch(username)
+
+
+def replace_schedule(username: str, token: str, schedule: str) -> None:
+    """Overwrite a student's schedule after checking the edit token, atomically."""
+    with write_transaction() as connection:
+        _check_token(connection, username, token)
+        connection.execute(
+            update(students)
+            .where(students.c.username == username)
+            .values(schedule=schedule, updated_at=utc_now())
+        )
+
+
+def delete_student(username: str, token: str) -> None:
+    """Remove a student after checking the edit token; the name becomes free again."""
+    with write_transaction() as connection:
+        _check_token(connection, username, token)
+        connection.execute(delete(students).where(students.c.username == username))
+
+
+def expired_usernames(older_than_days: int, now: datetime | None = None) -> list[str]:
+    """Students not updated for `older_than_days` days, oldest first."""
+    cutoff = (now or utc_now()) - timedelta(days=older_than_days)
+    with _reading() as connection:
+        rows = connection.execute(
+            select(students.c.username)
+            .where(students.c.updated_at < cutoff)
+            .order_by(students.c.updated_at, students.c.username)
+        )
+        return list(rows.scalars())
+
+
+def purge_expired(older_than_days: int, now: datetime | None = None) -> int:
+    """Delete students not updated for `older_than_days` days; returns how many went."""
+    cutoff = (now or utc_now()) - timedelta(days=older_than_days)
+    with write_transaction() as connection:
+        result = connection.execute(delete(students).where(students.c.updated_at < cutoff))
+        return int(result.rowcount or 0)
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored timestamp is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,387 @@
+"""Request and response schemas, and every Spanish message the API sends.
+
+One schema serves three purposes: it validates the request, it shapes the response and it is
+what the OpenAPI document is generated from, so the docs cannot drift from the behaviour. The
+messages are part of the public contract (the web client shows them verbatim): change none of
+them without changing the contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
+
+from gapfind.core.grid import DAY_LABELS, HOUR_LABELS, IndicesProblem, InvalidIndices
+from gapfind.core.grid import validate_indices as core_validate_indices
+from gapfind.core.usernames import (
+    USERNAME_MAX_LENGTH,
+    UsernameProblem,
+    normalize_username,
+    username_problem,
+)
+
+REQUIRED = "Este campo es requerido."
+NULL = "Este campo no puede ser nulo."
+NOT_A_STRING = "Debe ser una cadena de texto."
+NOT_A_LIST = "Se esperaba una lista de elementos."
+NOT_A_BOOLEAN = "Debe ser un valor booleano válido."
+NOT_AN_OBJECT = "Se esperaba un objeto JSON."
+
+USERNAME_MESSAGES = {
+    UsernameProblem.EMPTY: "El nombre de usuario no puede estar vacío",
+    UsernameProblem.TOO_LONG: (
+        f"El nombre de usuario no puede tener más de {USERNAME_MAX_LENGTH} caracteres"
+    ),
+    UsernameProblem.NOT_LETTERS: "El nombre de usuario solo puede contener letras",
+}
+# In a list of names the message says which one is wrong.
+LISTED_USERNAME_MESSAGES = {
+    UsernameProblem.EMPTY: "El nombre de usuario no puede estar vacío",
+    UsernameProblem.TOO_LONG: (
+        f"El usuario {{name}} no puede tener más de {USERNAME_MAX_LENGTH} caracteres"
+    ),
+    UsernameProblem.NOT_LETTERS: "El usuario {name} solo puede contener letras",
+}
+INDICES_MESSAGES = {
+    IndicesProblem.EMPTY: "El horario no puede estar vacío",
+    IndicesProblem.TOO_MANY: "Es imposible tener más de 98 horas de clases a la semana",
+    IndicesProblem.BAD_DAY: "El índice del día debe estar entre 0 y 6",
+    IndicesProblem.BAD_HOUR: "El índice de la hora debe estar entre 0 y 13",
+    IndicesProblem.NOT_PAIR: "Cada elemento debe ser un par [índice de la hora, índice del día]",
+}
+USERNAME_TAKEN = "El usuario ingresado ya fue registrado"
+USERS_NOT_FOUND = "Los siguientes usuarios no se encontraron: {names}"
+TOO_FEW_USERS = "Debes ingresar al menos dos usuarios distintos"
+TOO_MANY_USERS = "No puedes consultar más de {limit} usuarios a la vez"
+TOO_FEW_KNOWN_USERS = (
+    "Se necesitan al menos dos usuarios registrados para analizar la disponibilidad"
+)
+BAD_LIMIT = "El límite debe ser un número entero mayor o igual a 2"
+BAD_DAYS_TO_FILTER = "Debes indicar entre 1 y 7 días para filtrar"
+BAD_DAY_INDEX = "El índice del día debe estar entre 0 y 6"
+NO_USERNAME_SOURCE = "Al menos debes proporcionar una forma para obtener los usuarios"
+FILTER_USER_NOT_FOUND = "El usuario para filtrar el horario no existe"
+FILE_TOO_LARGE = "El tamaño del archivo es demasiado grande, Asegúrate de que pese menos de {size}"
+FILE_NOT_TEXT = "El archivo debe ser un archivo de texto UTF-8 con un usuario por línea"
+BODY_EMPTY = "El cuerpo de la solicitud está vacío."
+BODY_NOT_JSON = "El cuerpo de la solicitud no es un JSON válido."
+BODY_MEDIA_TYPE = 'Tipo de contenido "{media_type}" no soportado; usa application/json.'
+BODY_MEDIA_TYPE_ANALYZE = (
+    'Tipo de contenido "{media_type}" no soportado; usa application/json o multipart/form-data.'
+)
+TOKEN_MISSING = "Las credenciales de autenticación no se proveyeron."
+TOKEN_WRONG = "El token de edición no es válido para este usuario."
+USER_NOT_FOUND = "El usuario no existe"
+
+BASE_ERRORS = {"required": REQUIRED, "null": NULL}
+
+
+def human_size(size: int) -> str:
+    """64 KiB reads "64KB", as the old API's message did."""
+    if size % 1024 == 0:
+        return f"{size // 1024}KB"
+    return f"{size} bytes"
+
+
+class ApiSchema(Schema):
+    """Unknown keys are ignored (older clients send extras); errors are in Spanish."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    error_messages = {"type": NOT_AN_OBJECT}
+
+
+# --------------------------------------------------------------------------- custom fields
+
+
+class Username(fields.String):
+    """A single username: validated by the core rules, returned lowercase."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(error_messages={**BASE_ERRORS, "invalid": NOT_A_STRING}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs)
+        problem = username_problem(name)
+        if problem is not None:
+            raise ValidationError(USERNAME_MESSAGES[problem])
+        return normalize_username(name)
+
+
+class IndexPairs(fields.List):
+    """list_of_indices: [[hour_index, day_index], ...] checked by the core, duplicates collapse."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        pair = fields.List(fields.Integer(), metadata={"minItems": 2, "maxItems": 2})
+        metadata = {
+            "description": "Pares [índice de la hora 0..13, índice del día 0..6] con clase.",
+            "minItems": 1,
+            "maxItems": 98,
+            "example": [[0, 1], [1, 1]],
+        }
+        super().__init__(pair, error_messages=BASE_ERRORS, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return core_validate_indices(value)
+        except InvalidIndices as error:
+            raise ValidationError(INDICES_MESSAGES[error.problem]) from error
+
+
+class UsernameList(fields.List):
+    """A group of names: each checked, lowercased, duplicates collapsed in first-seen order."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            fields.String(), error_messages={**BASE_ERRORS, "invalid": NOT_A_LIST}, **kwargs
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        if not isinstance(value, list):
+            raise ValidationError(NOT_A_LIST)
+        problems: list[str] = []
+        names: dict[str, None] = {}
+        for raw in value:
+            if not isinstance(raw, str):
+                problems.append(NOT_A_STRING)
+                continue
+            problem = username_problem(raw)
+            if problem is None:
+                names[normalize_username(raw)] = None
+            else:
+                problems.append(LISTED_USERNAME_MESSAGES[problem].format(name=raw))
+        if problems:
+            raise ValidationError(list(dict.fromkeys(problems)))
+        if len(names) < 2:
+            raise ValidationError(TOO_FEW_USERS)
+        return list(names)
+
+
+class GroupLimit(fields.Integer):
+    """How many gaps to return; clients send a number or a numeric string."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            allow_none=True,
+            load_default=None,
+            error_messages={**BASE_ERRORS, "invalid": BAD_LIMIT},
+            metadata={"minimum": 2, "example": 10},
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise ValidationError(BAD_LIMIT)
+        if isinstance(value, str):
+            value = value.strip()
+            if not value.isdecimal():
+                raise ValidationError(BAD_LIMIT)
+            number = int(value)
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        else:
+            raise ValidationError(BAD_LIMIT)
+        if number < 2:
+            raise ValidationError(BAD_LIMIT)
+        return number
+
+
+class DayIndices(fields.List):
+    """days_to_filter: 1..7 day indices (0 = Lunes); duplicates collapse."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            fields.Integer(metadata={"minimum": 0, "maximum": 6}),
+            allow_none=True,
+            load_default=None,
+            error_messages={**BASE_ERRORS, "invalid": NOT_A_LIST},
+            metadata={"minItems": 1, "maxItems": 7, "example": [5, 6]},
+            **kwargs,
+        )
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> frozenset[int]:
+        if not isinstance(value, list):
+            raise ValidationError(NOT_A_LIST)
+        if not 1 <= len(value) <= 7:
+            raise ValidationError(BAD_DAYS_TO_FILTER)
+        for day in value:
+            if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+                raise ValidationError(BAD_DAY_INDEX)
+        return frozenset(value)
+
+
+def boolean(default: bool, description: str) -> fields.Boolean:
+    """An optional flag; null means the default, as the old clients sometimes send it."""
+    return fields.Boolean(
+        load_default=default,
+        allow_none=True,
+        error_messages={**BASE_ERRORS, "invalid": NOT_A_BOOLEAN},
+        metadata={"description": description, "default": default},
+    )
+
+
+class UsernameSource(fields.Field):
+    """/analyze names: a JSON list, a comma-separated string, or repeated form fields.
+
+    Names are trimmed here (a hand-typed "ana, bob" is normal) and kept as given otherwise:
+    the view decides which are valid, because invalid ones are reported, not rejected.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            load_default=list,
+            allow_none=True,
+            error_messages={**BASE_ERRORS, "invalid": NOT_A_LIST},
+            metadata={
+                "oneOf": [
+                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "string", "description": "Nombres separados por comas"},
+                ],
+                "example": ["ana", "bob", "carla"],
+            },
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        items = value if isinstance(value, list) else [value]
+        names: list[str] = []
+        for item in items:
+            if not isinstance(item, str):
+                raise ValidationError(NOT_A_STRING)
+            names.extend(part.strip() for part in item.split(","))
+        return [name for name in names if name]
+
+
+# --------------------------------------------------------------------------- requests
+
+
+class RegisterRequest(ApiSchema):
+    """POST /manual."""
+
+    username = Username(required=True, metadata={"example": "ana", "maxLength": 30})
+    list_of_indices = IndexPairs(required=True)
+
+
+class ScheduleUpdateRequest(ApiSchema):
+    """PUT /users/<username>."""
+
+    list_of_indices = IndexPairs(required=True)
+
+
+class ResultsRequest(ApiSchema):
+    """POST /results."""
+
+    usernames = UsernameList(
+        required=True, metadata={"minItems": 2, "example": ["ana", "bob", "carla"]}
+    )
+    compute_sd = boolean(False, "Penaliza los huecos con distancias dispares entre los usuarios.")
+    no_classes_day = boolean(False, "Cuenta un día sin clases como disponible.")
+    ignore_weekend = boolean(
+        True, "Con no_classes_day, cuenta solo de lunes a viernes los días sin clases."
+    )
+    limit = GroupLimit()
+    days_to_filter = DayIndices()
+
+    @post_load
+    def _defaults_for_null(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        for name, default in (("compute_sd", False), ("no_classes_day", False)):
+            if data.get(name) is None:
+                data[name] = default
+        if data.get("ignore_weekend") is None:
+            data["ignore_weekend"] = True
+        return data
+
+
+class AnalyzeRequest(ApiSchema):
+    """POST /analyze (JSON or multipart/form-data)."""
+
+    usernames = UsernameSource()
+    extra_usernames = UsernameSource()
+    usernames_file = fields.Raw(
+        load_default=None,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "Archivo de texto UTF-8, un usuario por línea (solo multipart).",
+        },
+    )
+    username_to_filter = fields.String(
+        load_default=None,
+        allow_none=True,
+        error_messages={**BASE_ERRORS, "invalid": NOT_A_STRING},
+        metadata={"description": "Omite las horas en que este usuario tiene clase."},
+    )
+
+    @post_load
+    def _merge_sources(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        names = [*(data["usernames"] or ()), *(data["extra_usernames"] or ())]
+        names.extend(data.get("usernames_file") or ())
+        if not names:
+            raise ValidationError(NO_USERNAME_SOURCE, field_name="non_field_errors")
+        to_filter = (data.get("username_to_filter") or "").strip()
+        return {"usernames": names, "username_to_filter": to_filter or None}
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class RegisterResponse(Schema):
+    username = fields.String(metadata={"example": "ana"})
+    schedule = fields.String(metadata={"example": "01" + "0" * 96, "minLength": 98})
+    edit_token = fields.String(
+        metadata={"description": "Secreto para editar o borrar el horario; solo se muestra aquí."}
+    )
+
+
+class StudentResponse(Schema):
+    username = fields.String(metadata={"example": "ana"})
+    schedule = fields.String(
+        metadata={
+            "description": "98 caracteres '0'/'1'; posición = índice de la hora * 7 + día.",
+            "example": "01" + "0" * 96,
+        }
+    )
+
+
+class GapResponse(Schema):
+    day = fields.String(metadata={"enum": list(DAY_LABELS)})
+    hour = fields.String(metadata={"enum": list(HOUR_LABELS)})
+    avg = fields.Float(metadata={"description": "Distancia media a la clase más cercana."})
+    quality = fields.Float(metadata={"description": "1 es lo mejor: justo entre clases."})
+    day_index = fields.Integer(metadata={"minimum": 0, "maximum": 6})
+    hour_index = fields.Integer(metadata={"minimum": 0, "maximum": 13})
+    sd = fields.Float(metadata={"description": "Solo con compute_sd."})
+
+
+class ResultsResponse(Schema):
+    count = fields.Integer()
+    gaps = fields.List(fields.Nested(GapResponse))
+
+
+class SlotAvailabilityResponse(Schema):
+    day_index = fields.Integer(metadata={"minimum": 0, "maximum": 4})
+    hour_index = fields.Integer(metadata={"minimum": 0, "maximum": 13})
+    number_of_students = fields.Integer()
+    availability = fields.Float(metadata={"minimum": 0, "maximum": 1})
+
+
+class AnalyzeResponse(Schema):
+    total_students = fields.Integer()
+    users_not_found = fields.List(fields.String())
+    results = fields.List(fields.Nested(SlotAvailabilityResponse))
+
+
+class HealthResponse(Schema):
+    status = fields.String(metadata={"example": "ok"})
+
+
+class ErrorResponse(Schema):
+    """Every error: field name (or non_field_errors) -> list of Spanish messages."""
+
+    non_field_errors = fields.List(fields.String())
