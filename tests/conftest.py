@@ -1,0 +1,148 @@
+"""Shared fixtures: an app per test on a fresh database, on SQLite and on a real PostgreSQL.
+
+Every API test runs once per backend named in GAPFIND_TEST_BACKENDS (default
+"sqlite,postgresql"). The PostgreSQL server is started once per session by the suite itself; on a
+machine without its binaries those runs are skipped, unless GAPFIND_REQUIRE_SERVICES=1 (CI), where
+a missing service is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
+
+os.environ["GAPFIND_CONFIG"] = "testing"  # before config.py is imported by anything below
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from gapfind import create_app
+from gapfind.extensions import db
+from tests.support.servers import (
+    REQUIRE_SERVICES_ENV,
+    PostgresServer,
+    RedisServer,
+    ServiceUnavailable,
+    postgres_server,
+    redis_server,
+)
+
+BACKENDS = [
+    name.strip()
+    for name in os.environ.get("GAPFIND_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    if name.strip()
+]
+T = TypeVar("T")
+
+
+def service_missing(reason: str) -> None:
+    """Skip on a developer machine without the service; fail in CI, where it must exist."""
+    if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
+        pytest.fail(f"required service unavailable: {reason}")
+    pytest.skip(f"service unavailable: {reason}")
+
+
+def start_service(manager: AbstractContextManager[T]) -> tuple[T, Callable[[], None]]:
+    """Enter a server's context manager, turning a missing binary into skip/fail."""
+    try:
+        server = manager.__enter__()
+    except ServiceUnavailable as error:
+        service_missing(str(error))
+        raise  # unreachable: skip/fail raise
+    return server, lambda: manager.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL cluster for the whole session (starting one costs seconds)."""
+    server, stop = start_service(postgres_server())
+    yield server
+    stop()
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    """A fresh redis-server per test: tests stop and restart it."""
+    server, stop = start_service(redis_server())
+    yield server
+    stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """An empty database of the backend under test."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'gapfind.sqlite'}"
+    if request.param == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return server.url
+    raise ValueError(f"unknown backend {request.param!r}")
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    """An app on `database_url` with the schema created (the migration test covers Alembic)."""
+    app = create_app({"DATABASE_URL": database_url, **overrides})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return app
+
+
+def dispose(app: Flask) -> None:
+    """Drop the schema (PostgreSQL is shared by the session) and close every connection."""
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    application = make_app(database_url)
+    yield application
+    dispose(application)
+
+
+@pytest.fixture
+def app_factory(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build apps with settings overrides (rate limits, CORS, proxies...) on a fresh database."""
+    built: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        application = make_app(database_url, **overrides)
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        dispose(application)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+def register(
+    client: FlaskClient, username: str, pairs: list[list[int]] | None = None
+) -> dict[str, str]:
+    """Register a student through the API and return the 201 body (with the edit token)."""
+    response = client.post(
+        "/manual", json={"username": username, "list_of_indices": pairs or [[0, 0]]}
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()  # type: ignore[no-any-return]
+
+
+def register_schedule(client: FlaskClient, username: str, schedule: str) -> dict[str, str]:
+    """Register a student from a 98-character schedule string."""
+    pairs = [[slot // 7, slot % 7] for slot, mark in enumerate(schedule) if mark == "1"]
+    return register(client, username, pairs)
