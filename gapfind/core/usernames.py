@@ -1,0 +1,41 @@
+"""Username rules.
+
+Names are plain ASCII letters so they read the same on every phone keyboard,
+need no Unicode normalisation and are case-insensitive by simple lowercasing.
+They are deliberately not trimmed: " ana" is refused rather than silently
+becoming another user's name.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+USERNAME_MAX_LENGTH = 30
+
+
+class UsernameProblem(Enum):
+    """Short stable codes; the HTTP layer owns the (Spanish) wording."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_LETTERS = "not_letters"
+
+
+def username_problem(name: str) -> UsernameProblem | None:
+    """First problem found (EMPTY, TOO_LONG, NOT_LETTERS), None when the name is valid.
+
+    Group requests validate thousands of names, so the letter test stays in C:
+    str.isalpha alone would accept "é" or "ß", hence the isascii guard.
+    """
+    if not name:
+        return UsernameProblem.EMPTY
+    if len(name) > USERNAME_MAX_LENGTH:
+        return UsernameProblem.TOO_LONG
+    if not (name.isascii() and name.isalpha()):
+        return UsernameProblem.NOT_LETTERS
+    return None
+
+
+def normalize_username(name: str) -> str:
+    """Canonical key for lookups and uniqueness; only meaningful on validated names."""
+    return name.lower()

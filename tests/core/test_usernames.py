@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+
+from gapfind.core.usernames import (
+    USERNAME_MAX_LENGTH,
+    UsernameProblem,
+    normalize_username,
+    username_problem,
+)
+
+
+def test_max_length() -> None:
+    assert USERNAME_MAX_LENGTH == 30
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a", None),
+        ("Ana", None),
+        ("ANA", None),
+        ("abcdefghijklmnopqrstuvwxyzABCD", None),
+        ("a" * USERNAME_MAX_LENGTH, None),
+        ("", UsernameProblem.EMPTY),
+        ("a" * (USERNAME_MAX_LENGTH + 1), UsernameProblem.TOO_LONG),
+        # Length is checked before letters.
+        ("1" * (USERNAME_MAX_LENGTH + 1), UsernameProblem.TOO_LONG),
+        ("\u00e9" * (USERNAME_MAX_LENGTH + 1), UsernameProblem.TOO_LONG),
+        # Not trimmed: surrounding whitespace makes a different, invalid name.
+        (" ana", UsernameProblem.NOT_LETTERS),
+        ("ana ", UsernameProblem.NOT_LETTERS),
+        ("ana\n", UsernameProblem.NOT_LETTERS),
+        (" ", UsernameProblem.NOT_LETTERS),
+        ("ana maria", UsernameProblem.NOT_LETTERS),
+        ("ana1", UsernameProblem.NOT_LETTERS),
+        ("1", UsernameProblem.NOT_LETTERS),
+        ("ana_b", UsernameProblem.NOT_LETTERS),
+        ("ana-b", UsernameProblem.NOT_LETTERS),
+        ("Jos\u00e9", UsernameProblem.NOT_LETTERS),
+        ("Nu\u00f1ez", UsernameProblem.NOT_LETTERS),
+        ("stra\u00dfe", UsernameProblem.NOT_LETTERS),
+        ("\uff41\uff4e\uff41", UsernameProblem.NOT_LETTERS),  # fullwidth "ana"
+        ("\u0430na", UsernameProblem.NOT_LETTERS),  # Cyrillic a
+        ("ana\x00", UsernameProblem.NOT_LETTERS),
+    ],
+)
+def test_username_problem(name: str, expected: UsernameProblem | None) -> None:
+    assert username_problem(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("problem", "value"),
+    [
+        (UsernameProblem.EMPTY, "empty"),
+        (UsernameProblem.TOO_LONG, "too_long"),
+        (UsernameProblem.NOT_LETTERS, "not_letters"),
+    ],
+)
+def test_problem_values_are_stable(problem: UsernameProblem, value: str) -> None:
+    assert problem.value == value
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("ana", "ana"), ("Ana", "ana"), ("ANA", "ana"), ("aNaBeL", "anabel")],
+)
+def test_normalize_username_lowercases(name: str, expected: str) -> None:
+    assert normalize_username(name) == expected
