@@ -1,0 +1,153 @@
+"""The workloads (HTTP contract, CPU-ratio target, answer check, wrk script) and the floor."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from bench import data, load, verify
+from bench.client import Request, send_expect
+
+JSON = "application/json"
+FLOOR = "floor"
+NAME_PLACEHOLDER = "NAMEPLACEHOLDER"
+#: W4 names: "w" + letters(counter) from Python, "x" + letters(counter) from wrk.
+W4_PREFIX_PYTHON = "w"
+W4_PREFIX_WRK = "x"
+
+
+FLOOR_LABEL = "floor app: POST / -> constant 2 KB JSON"
+
+
+@dataclass
+class Workload:
+    """One kind of request: how to make it, what status it gets, how to check its answer once
+    (``check(port)``) and the wrk script that generates it (``wrk_script(workdir)``)."""
+
+    key: str
+    label: str
+    target_ratio: float | None
+    status: int
+    next_request: Callable[[], Request]
+    check: Callable[[int], None]
+    wrk_script: Callable[[Path], str]
+
+
+def _static(request: Request) -> tuple[Callable[[], Request], Callable[[Path], str]]:
+    return (lambda: request), (lambda workdir: load.lua_static(workdir, request))
+
+
+def _results(
+    key: str, label: str, target: float, ds: data.Dataset, n: int, options: Mapping[str, bool]
+) -> Workload:
+    names = list(ds.users[:n])
+    request = Request("POST", "/results", data.json_body({"usernames": names, **options}), JSON)
+    next_request, script = _static(request)
+
+    def check(port: int) -> None:
+        payload = send_expect(port, request, 200).json()
+        verify.check_results(
+            f"{key} {request.describe()}", payload, ds.schedules_of(names), options
+        )
+
+    return Workload(key, label, target, 200, next_request, check, script)
+
+
+def _analyze(
+    key: str, label: str, target: float, ds: data.Dataset, names: Sequence[str], request: Request
+) -> Workload:
+    next_request, script = _static(request)
+
+    def check(port: int) -> None:
+        payload = send_expect(port, request, 200).json()
+        verify.check_analyze(f"{key} {request.describe()}", payload, ds.schedules_of(names))
+
+    return Workload(key, label, target, 200, next_request, check, script)
+
+
+def _manual(ds: data.Dataset) -> Workload:
+    schedule = ds.schedules[ds.users[0]]
+    counter = itertools.count()
+
+    def request_for(name: str) -> Request:
+        return Request("POST", "/manual", data.manual_body(name, schedule), JSON)
+
+    def next_request() -> Request:
+        return request_for(data.username(next(counter), W4_PREFIX_PYTHON))
+
+    def check(port: int) -> None:
+        name = data.username(next(counter), W4_PREFIX_PYTHON)
+        send_expect(port, request_for(name), 201)
+        user = send_expect(port, Request("GET", f"/users/{quote(name)}"), 200).json()
+        verify.check_user(f"W4 then GET /users/{name}", user, name, schedule)
+
+    def script(workdir: Path) -> str:
+        template = data.manual_body(NAME_PLACEHOLDER, schedule)
+        prefix, suffix = template.split(NAME_PLACEHOLDER.encode())
+        return load.lua_unique_post(workdir, "/manual", prefix, suffix, JSON, W4_PREFIX_WRK)
+
+    label = "POST /manual, a new user each time"
+    return Workload("W4", label, 3.5, 201, next_request, check, script)
+
+
+def _users(ds: data.Dataset) -> Workload:
+    paths = [f"/users/{quote(name)}" for name in ds.users]
+    cycle = itertools.cycle(paths)
+
+    def next_request() -> Request:
+        return Request("GET", next(cycle))
+
+    def check(port: int) -> None:
+        name = ds.users[0]
+        user = send_expect(port, Request("GET", paths[0]), 200).json()
+        verify.check_user(f"W5 GET {paths[0]}", user, name, ds.schedules[name])
+
+    label = f"GET /users/<name>, {len(paths)} users in turn"
+    return Workload("W5", label, 2.5, 200, next_request, check, lambda _: load.lua_cycle_get(paths))
+
+
+def floor_workload(ds: data.Dataset) -> Workload:
+    """POST / on the floor app, with W1's body (which the floor does not read)."""
+    body = data.json_body({"usernames": list(ds.users[:2])})
+    request = Request("POST", "/", body, JSON)
+    next_request, script = _static(request)
+
+    def check(port: int) -> None:
+        send_expect(port, request, 200).json()
+
+    return Workload(FLOOR, FLOOR_LABEL, None, 200, next_request, check, script)
+
+
+def build(ds: data.Dataset) -> dict[str, Workload]:
+    """All GapFind workloads by key, in report order."""
+    sd_nocd = {"compute_sd": True, "no_classes_day": True}
+    w3_body, w3_type = data.multipart_usernames(ds.users)
+    w6_body = data.json_body({"usernames": list(ds.bulk_users)})
+    n_bulk = len(ds.bulk_users)
+    items: Sequence[Workload] = (
+        _results("W1", "POST /results, 2 users, defaults", 2.5, ds, 2, {}),
+        _results("W2", "POST /results, 30 users, sd + no-classes day", 3.0, ds, 30, sd_nocd),
+        _results("W2b", "POST /results, 6 users, sd", 3.5, ds, 6, {"compute_sd": True}),
+        _analyze(
+            "W3",
+            f"POST /analyze, file upload of {len(ds.users)} users",
+            4.5,
+            ds,
+            ds.users,
+            Request("POST", "/analyze", w3_body, w3_type),
+        ),
+        _manual(ds),
+        _users(ds),
+        _analyze(
+            "W6",
+            f"POST /analyze, JSON list of {n_bulk} users",
+            60.0,
+            ds,
+            ds.bulk_users,
+            Request("POST", "/analyze", w6_body, JSON),
+        ),
+    )
+    return {w.key: w for w in items}
