@@ -145,7 +145,7 @@ def format_table(summary: dict[str, Any]) -> str:
 
 def _workload_lines(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
-        f"{'':<5} {'workload':<44} {'CPU ms/req':>10} {'n':>6} {'x floor':>8} {'min-max':>11} "
+        f"{'':<5} {'workload':<44} {'CPU ms/req':>10} {'n':>6} {'x floor':>8} {'min-max':>13} "
         f"{'target':>7} {'verdict':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
     ]
     for row in rows:
@@ -154,7 +154,7 @@ def _workload_lines(rows: list[dict[str, Any]]) -> list[str]:
         spread = f"{row['ratio_min']:.2f}-{row['ratio_max']:.2f}"
         lines.append(
             f"{row['key']:<5} {row['label'][:44]:<44} {row['cpu_ms_per_request']:>10.3f} "
-            f"{row['cpu_requests']:>6.0f} {row['ratio_to_floor']:>8.2f} {spread:>11} "
+            f"{row['cpu_requests']:>6.0f} {row['ratio_to_floor']:>8.2f} {spread:>13} "
             f"{target:>7} {verdict:>8} {row['requests_per_second']:>8.1f} "
             f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f}"
         )
