@@ -12,6 +12,8 @@ from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
+from gapfind import ratelimit  # noqa: F401  (registers the thread-free memory:// storage)
+
 
 class Base(DeclarativeBase):
     """Declarative base shared by every model (SQLAlchemy 2 typed mappings)."""
