@@ -36,7 +36,9 @@ def json_body(unsupported_message: str = schemas.BODY_MEDIA_TYPE) -> Any:
         raise ApiError.body(unsupported_message.format(media_type=media_type or "ninguno"))
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        # RecursionError: a body of thousands of nested arrays exhausts the decoder's stack;
+        # it is a malformed body like any other, not a server error.
         raise ApiError.body(schemas.BODY_NOT_JSON) from error
 
 
