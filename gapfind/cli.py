@@ -1,24 +1,379 @@
-"""Operator commands (`flask users ...`) and the `flask shell` context."""
+"""Operator commands (`flask users ...`, `flask db-backup`) and the `flask shell` context.
+
+Shared hosts give operators a console and `flask`, not cron endpoints, so everything an
+operator does to the data is a command here: moving students in from the old deployments and
+out again, looking one up, issuing a lost edit token, retention and backups. The commands are
+thin: reading and checking records, and the SQL they share, live in gapfind.transfer.
+
+Exit status: 0 on success; 1 when a student is unknown, a backup cannot be made, or an import
+rejected some records (the valid ones are still written); 2 when the command line or the
+import source itself is unusable, in which case nothing is written.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections import Counter
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import delete, func, select, update
 
-from gapfind import core
-from gapfind.core.grid import render_grid
+from gapfind import core, repository, transfer
+from gapfind.core import GapOptions, find_gaps, render_grid, username_problem, weekday_availability
 from gapfind.extensions import db
-from gapfind.models import Student
+from gapfind.models import Student, utc_now
+from gapfind.repository import students
+
+# Inputs above this size get a progress bar even when stderr is not a terminal.
+PROGRESS_MIN_RECORDS = 1000
+# Rejections printed in the summary; --report has them all.
+SUMMARY_REJECTIONS = 20
+
+users = AppGroup("users", help="Import, export, inspect and purge students.")
 
 
-def show(username: str) -> None:
-    """Print a student's week as a grid: easier to check by eye than 98 characters."""
-    student = db.session.get(Student, username.lower())
-    if student is None:
-        print(f"No student named {username!r}")
+# --------------------------------------------------------------------------- looking students up
+
+
+def _stored_name(name: str) -> str | None:
+    """The key a name is stored under, or None for a name no student can have."""
+    return None if username_problem(name) is not None else core.normalize_username(name)
+
+
+def student_card(name: str) -> str | None:
+    """A live student's name, dates and week as a labelled grid; None when there is none.
+
+    People check a timetable by eye; 98 characters of 0/1 are unreadable.
+    """
+    username = _stored_name(name)
+    if username is None:
+        return None
+    cutoff = repository.retention_cutoff()
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            select(
+                students.c.schedule,
+                students.c.created_at,
+                students.c.updated_at,
+                students.c.edit_token_hash.is_not(None),
+            ).where(students.c.username == username, transfer.is_live(cutoff))
+        ).one_or_none()
+    if row is None:
+        return None
+    schedule, created_at, updated_at, has_token = row
+    header = (
+        f"{username}  registered {_when(created_at)}, updated {_when(updated_at)}, "
+        f"edit token: {'yes' if has_token else 'none (run users reset-token)'}"
+    )
+    return f"{header}\n{render_grid(schedule)}"
+
+
+def _when(value: datetime) -> str:
+    return repository.utc(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def show(name: str) -> None:
+    """`flask shell` helper: print a student's week as the 14 x 7 grid with hour/day labels."""
+    print(student_card(name) or f"No student named {name!r}")
+
+
+def _unknown(name: str) -> click.ClickException:
+    return click.ClickException(f"no student named {name!r}")
+
+
+def _existing_name(name: str) -> str:
+    """The stored key for a command argument; a name breaking the rules cannot be a student."""
+    username = _stored_name(name)
+    if username is None:
+        raise _unknown(name)
+    return username
+
+
+# --------------------------------------------------------------------------- import
+
+
+@users.command("import")
+@click.argument(
+    "source", required=False, type=click.Path(exists=True, dir_okay=False, allow_dash=True)
+)
+@click.option("--from-redis", "redis_url", metavar="URL", help="Read the hash from a live Redis.")
+@click.option(
+    "--key", default=transfer.REDIS_KEY, show_default=True, help="Hash key, with --from-redis."
+)
+@click.option(
+    "--format",
+    "source_format",
+    type=click.Choice(transfer.FORMATS),
+    help="Force the format instead of detecting it from the content.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace students that exist with another week.")
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the rejected records and their reasons to this JSON file.",
+)
+def import_command(
+    source: str | None,
+    redis_url: str | None,
+    key: str,
+    source_format: str | None,
+    overwrite: bool,
+    report: str | None,
+) -> None:
+    """Import students from SOURCE ('-' for stdin) or from --from-redis URL.
+
+    SOURCE is a JSON object {username: schedule} (the old Redis hash), a Django dumpdata list
+    of base.uninorteuser records (created_at is kept), or a CSV with username and schedule
+    columns. Every record is checked with the API's rules; running it twice changes nothing.
+    """
+    raw_records = _read_source(source, redis_url, key, source_format)
+    records, rejected = transfer.validate(raw_records)
+    totals = _write(records, overwrite)
+    totals.rejected = sorted([*rejected, *totals.rejected], key=lambda item: item.position)
+    _print_summary(totals, report)
+    if report:
+        _write_report(Path(report), totals)
+    if totals.rejected:
+        click.get_current_context().exit(1)
+
+
+def _read_source(
+    source: str | None, redis_url: str | None, key: str, source_format: str | None
+) -> list[transfer.RawRecord]:
+    if (source is None) == (redis_url is None):
+        raise click.UsageError("give either SOURCE or --from-redis URL")
+    if redis_url is not None and source_format is not None:
+        raise click.UsageError("--format applies to SOURCE files, not to --from-redis")
+    try:
+        if redis_url is not None:
+            return transfer.read_redis_hash(redis_url, key)
+        return transfer.read_source(_source_bytes(str(source)), source_format)
+    except transfer.SourceError as error:
+        hint = "--from-redis" if redis_url is not None else "SOURCE"
+        raise click.BadParameter(str(error), param_hint=hint) from error
+
+
+def _source_bytes(source: str) -> bytes:
+    return sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+
+
+def _write(records: list[transfer.Record], overwrite: bool) -> transfer.BatchOutcome:
+    """One transaction per batch: an interruption loses at most the batch being written, and
+    never half of a student."""
+    totals = transfer.BatchOutcome()
+    now = utc_now()
+    cutoff = repository.retention_cutoff(now)
+    visible = len(records) > PROGRESS_MIN_RECORDS or sys.stderr.isatty()
+    with click.progressbar(
+        length=len(records), label="Importing students", file=sys.stderr, hidden=not visible
+    ) as bar:
+        for batch in transfer.batches(records):
+            with repository.write_transaction() as connection:
+                outcome = transfer.write_batch(
+                    connection, batch, overwrite=overwrite, now=now, cutoff=cutoff
+                )
+            totals.add(outcome)
+            bar.update(len(batch))
+    return totals
+
+
+def _print_summary(totals: transfer.BatchOutcome, report: str | None) -> None:
+    click.echo(f"imported: {totals.imported}")
+    click.echo(f"updated: {totals.updated}")
+    click.echo(f"unchanged: {totals.unchanged}")
+    click.echo(f"rejected: {len(totals.rejected)}")
+    for rejection in totals.rejected[:SUMMARY_REJECTIONS]:
+        click.echo(f"  {rejection.summary_line()}")
+    hidden = len(totals.rejected) - SUMMARY_REJECTIONS
+    if hidden > 0:
+        more = f"written to {report}" if report else "use --report FILE to list them all"
+        click.echo(f"  ... and {hidden} more ({more})")
+
+
+def _write_report(path: Path, totals: transfer.BatchOutcome) -> None:
+    document = {
+        "imported": totals.imported,
+        "updated": totals.updated,
+        "unchanged": totals.unchanged,
+        "rejected": [rejection.as_json() for rejection in totals.rejected],
+    }
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- export
+
+
+@users.command("export")
+@click.option("--format", "export_format", type=click.Choice(["json", "csv"]), default="json")
+@click.option("--output", default="-", type=click.Path(dir_okay=False, allow_dash=True))
+def export_command(export_format: str, output: str) -> None:
+    """Write every live student as JSON {username: schedule} or CSV (with created_at).
+
+    `flask users import` reads both back without loss; edit tokens are never exported.
+    """
+    with db.engine.connect() as connection:
+        rows = transfer.live_students(connection, repository.retention_cutoff())
+    text = transfer.export_json(rows) if export_format == "json" else transfer.export_csv(rows)
+    # atomic: a reader of --output never sees half an export.
+    with click.open_file(output, "w", encoding="utf-8", atomic=output != "-") as stream:
+        stream.write(text)
+    if output != "-":
+        click.echo(f"exported {len(rows)} students to {output}", err=True)
+
+
+# --------------------------------------------------------------------------- one student
+
+
+@users.command("show")
+@click.argument("name")
+def show_command(name: str) -> None:
+    """Print NAME's week as a 14 x 7 grid with hour and day labels."""
+    card = student_card(name)
+    if card is None:
+        raise _unknown(name)
+    click.echo(card)
+
+
+@users.command("reset-token")
+@click.argument("name")
+def reset_token_command(name: str) -> None:
+    """Issue NAME a new edit token (the old one stops working); prints it once.
+
+    Imported students have none until this is run. Only the hash is stored, and the schedule's
+    updated_at is left alone: retention counts schedule changes, not token resets.
+    """
+    username = _existing_name(name)
+    token = repository.new_edit_token()
+    cutoff = repository.retention_cutoff()
+    with repository.write_transaction() as connection:
+        result = connection.execute(
+            update(students)
+            .where(students.c.username == username, transfer.is_live(cutoff))
+            .values(edit_token_hash=repository.hash_token(token), updated_at=students.c.updated_at)
+        )
+    if result.rowcount == 0:
+        raise _unknown(name)
+    click.echo(f"New edit token for {username} (not stored; give it to the student):", err=True)
+    click.echo(token)
+
+
+@users.command("delete")
+@click.argument("name")
+def delete_command(name: str) -> None:
+    """Delete NAME's row (expired or not); the name can then be registered again."""
+    username = _existing_name(name)
+    with repository.write_transaction() as connection:
+        result = connection.execute(delete(students).where(students.c.username == username))
+    if result.rowcount == 0:
+        raise _unknown(name)
+    click.echo(f"deleted {username}")
+
+
+# --------------------------------------------------------------------------- the whole table
+
+
+@users.command("stats")
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(min=1))
+def stats_command(weeks: int) -> None:
+    """Students served, expired and token-less, and registrations per ISO week."""
+    cutoff = repository.retention_cutoff()
+    first_week = _monday(utc_now().date()) - timedelta(weeks=weeks - 1)
+    since = datetime.combine(first_week, time(), tzinfo=timezone.utc)
+    with db.engine.connect() as connection:
+        total, live, tokenless = connection.execute(
+            select(
+                func.count(),
+                func.count().filter(transfer.is_live(cutoff)),
+                func.count().filter(students.c.edit_token_hash.is_(None)),
+            ).select_from(students)
+        ).one()
+        created = connection.execute(
+            select(students.c.created_at).where(students.c.created_at >= since)
+        ).scalars()
+        per_week = Counter(_monday(repository.utc(value).date()) for value in created)
+    click.echo(f"students: {live}")
+    click.echo(f"  expired, awaiting purge: {total - live}")
+    click.echo(f"  without an edit token: {tokenless}")
+    click.echo(f"registrations per ISO week (last {weeks}):")
+    for offset in range(weeks):
+        monday = first_week + timedelta(weeks=offset)
+        year, week, _ = monday.isocalendar()
+        click.echo(f"  {year}-W{week:02d}  {per_week[monday]:>6}")
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@users.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    help="Days without an update. [default: SCHEDULE_RETENTION_DAYS]",
+)
+@click.option("--dry-run", is_flag=True, help="List the students instead of deleting them.")
+def purge_command(days: int | None, dry_run: bool) -> None:
+    """Delete students whose schedule was not updated for DAYS days.
+
+    The app already hides them and purges once a day by itself; this is for hosts that can
+    schedule it, or to reclaim the space now.
+    """
+    if days is None:
+        days = int(current_app.config["SCHEDULE_RETENTION_DAYS"])
+        if days <= 0:
+            click.echo("retention is off (SCHEDULE_RETENTION_DAYS=0): nothing to purge")
+            return
+    if dry_run:
+        names = repository.expired_usernames(days)
+        for name in names:
+            click.echo(name)
+        click.echo(f"{len(names)} students would be purged (not updated for {days} days)", err=True)
         return
-    print(render_grid(student.schedule))
+    removed = repository.purge_expired(days)
+    click.echo(f"purged {removed} students not updated for {days} days")
+
+
+# --------------------------------------------------------------------------- backups
+
+
+@click.command("db-backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def db_backup_command(path: Path) -> None:
+    """Copy the SQLite database to PATH, safely while the app is running.
+
+    PATH must not exist yet, so a backup never replaces the database or an older backup.
+    """
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        shown = url.set(drivername="postgresql").render_as_string(hide_password=True)
+        raise click.ClickException(
+            f"db-backup copies SQLite databases; this app uses {url.get_backend_name()}. "
+            f"Back it up with pg_dump instead, e.g.\n"
+            f"  pg_dump --format=custom --file {path} '{shown}'"
+        )
+    database = url.database
+    if not database or database == ":memory:" or url.query.get("mode") == "memory":
+        raise click.ClickException("the database is in memory: there is no file to back up")
+    if path.exists():
+        raise click.ClickException(f"{path} already exists; choose a new name")
+    try:
+        count = transfer.backup_sqlite(
+            Path(database), path, current_app.config["SQLITE_BUSY_TIMEOUT"]
+        )
+    except transfer.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"backed up {count} students from {database} to {path}")
+
+
+# --------------------------------------------------------------------------- registration
 
 
 def register_shell_context(app: Flask) -> None:
@@ -26,8 +381,20 @@ def register_shell_context(app: Flask) -> None:
 
     @app.shell_context_processor
     def _context() -> dict[str, Any]:
-        return {"db": db, "Student": Student, "core": core, "show": show}
+        return {
+            "db": db,
+            "Student": Student,
+            "repository": repository,
+            "core": core,
+            "find_gaps": find_gaps,
+            "GapOptions": GapOptions,
+            "weekday_availability": weekday_availability,
+            "render_grid": render_grid,
+            "show": show,
+        }
 
 
 def register_commands(app: Flask) -> None:
-    """Placeholder until the users command group lands."""
+    """`flask users ...` and `flask db-backup`."""
+    app.cli.add_command(users)
+    app.cli.add_command(db_backup_command)
