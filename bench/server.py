@@ -35,13 +35,16 @@ def free_port() -> int:
 
 
 def app_env(db_path: Path) -> dict[str, str]:
-    """The environment GapFind runs with: production config, a fresh SQLite file, no limiter."""
+    """The environment GapFind runs with: production config, a fresh SQLite file, and the rate
+    limiter ON (memory storage) with limits too high to trip, so its cost is measured."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=f"sqlite:///{db_path}",
         GAPFIND_CONFIG="production",
-        RATELIMIT_ENABLED="false",
-        SECRET_KEY="bench",
+        RATELIMIT_ENABLED="true",
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_DEFAULT="100000000 per minute",
+        RATELIMIT_WRITES="100000000 per hour",
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -40,6 +40,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     """Build the app from a settings class, or from GAPFIND_CONFIG plus a mapping of overrides
     (what the tests pass)."""
     app = Flask(__name__)
+    # "/users//ana" must be a 404 like any unknown path, not a redirect or a 405 of /users/ana.
+    app.url_map.merge_slashes = False
     if isinstance(config, type):
         app.config.from_object(config)
         settings: type[Config] = config

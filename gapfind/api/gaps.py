@@ -10,8 +10,8 @@ from gapfind import repository, schemas
 from gapfind.api.bodies import analyze_body, json_body
 from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
-from gapfind.core.availability import weekday_availability
-from gapfind.core.gaps import GapOptions, find_gaps
+from gapfind.core.availability import SlotAvailability, weekday_availability
+from gapfind.core.gaps import Gap, GapOptions, find_gaps
 from gapfind.core.usernames import normalize_username, username_problem
 from gapfind.errors import ApiError
 
@@ -19,9 +19,6 @@ bp = Blueprint("gaps", __name__)
 
 results_request = schemas.ResultsRequest()
 analyze_request = schemas.AnalyzeRequest()
-results_response = schemas.ResultsResponse(exclude=("gaps.sd",))
-results_response_with_sd = schemas.ResultsResponse()
-analyze_response = schemas.AnalyzeResponse()
 
 ERRORS_400 = Doc("Datos inválidos; mensajes por campo.", schemas.ErrorResponse)
 
@@ -60,8 +57,35 @@ def results() -> dict[str, Any]:
         days_to_filter=data["days_to_filter"] or frozenset(),
     )
     gaps = find_gaps([found[name] for name in usernames], options)
-    schema = results_response_with_sd if options.compute_sd else results_response
-    return schema.dump({"count": len(gaps), "gaps": gaps})
+    return {"count": len(gaps), "gaps": [gap_json(gap) for gap in gaps]}
+
+
+# Responses are built as plain dicts: marshmallow's dump of a 45-gap answer cost more CPU than
+# the rest of the request. schemas.ResultsResponse / AnalyzeResponse still document them, and
+# tests/api/test_response_shapes.py checks every answer against those schemas.
+def gap_json(gap: Gap) -> dict[str, Any]:
+    """One gap in the contract's shape ("sd" only when it was computed)."""
+    body = {
+        "day": gap.day,
+        "hour": gap.hour,
+        "avg": gap.avg,
+        "quality": gap.quality,
+        "day_index": gap.day_index,
+        "hour_index": gap.hour_index,
+    }
+    if gap.sd is not None:
+        body["sd"] = gap.sd
+    return body
+
+
+def slot_json(slot: SlotAvailability) -> dict[str, Any]:
+    """One weekday hour of /analyze."""
+    return {
+        "day_index": slot.day_index,
+        "hour_index": slot.hour_index,
+        "number_of_students": slot.number_of_students,
+        "availability": slot.availability,
+    }
 
 
 def _split_names(raw_names: list[str]) -> tuple[list[str], list[str]]:
@@ -116,10 +140,8 @@ def analyze() -> dict[str, Any]:
     if len(known) < 2:
         raise ApiError.field("usernames", schemas.TOO_FEW_KNOWN_USERS)
     not_found = invalid + [name for name in usernames if name not in found]
-    return analyze_response.dump(
-        {
-            "total_students": len(known),
-            "users_not_found": not_found,
-            "results": weekday_availability(known, filter_schedule),
-        }
-    )
+    return {
+        "total_students": len(known),
+        "users_not_found": not_found,
+        "results": [slot_json(slot) for slot in weekday_availability(known, filter_schedule)],
+    }

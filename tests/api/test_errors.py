@@ -7,6 +7,7 @@ path answers with a redirect.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -327,14 +328,6 @@ def test_doubled_slashes_are_not_redirected(client: FlaskClient, method: str, pa
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "werkzeug's map-level merge_slashes retries '/users//ana' with slashes merged and "
-        "answers 405 with the Allow of /users/ana; needs url_map merge_slashes=False in "
-        "create_app (gapfind/__init__.py)"
-    ),
-)
 def test_doubled_slash_is_a_plain_404_for_every_method(client: FlaskClient, method: str) -> None:
     register(client, "ana")
     response = client.open(
@@ -400,8 +393,6 @@ def test_body_at_max_content_length_is_accepted(app_factory: Callable[..., Flask
 def test_form_over_max_content_length_is_413_json(
     app_factory: Callable[..., Flask], multipart: bool
 ) -> None:
-    import io
-
     client = app_factory(MAX_CONTENT_LENGTH=1024).test_client()
     if multipart:
         data: dict[str, Any] = {"usernames_file": (io.BytesIO(b"ana\n" * 600), "names.txt")}
@@ -574,3 +565,58 @@ def test_hostile_values_for_every_field(
 ) -> None:
     response = fuzz(endpoint, with_raw_field(endpoint, field, raw_value))
     check_outcome(response, endpoint, field, raw_value)
+
+
+# --------------------------------------------------------------------------- one sweep
+
+
+def test_every_kind_of_error_has_the_contract_shape(app_factory: Callable[..., Flask]) -> None:
+    """One request per error the API can give, each checked for status and shape."""
+    client = app_factory(MAX_CONTENT_LENGTH=4096, ANALYZE_MAX_FILE_BYTES=1024).test_client()
+    token = register(client, "ana")["edit_token"]
+    register(client, "bob")
+    auth = {"Authorization": f"Bearer {token}"}
+    cases: list[tuple[int, str, str, dict[str, Any]]] = [
+        (400, "POST", "/manual", {"json": {}}),
+        (400, "POST", "/manual", {"json": {"username": "ana", "list_of_indices": [[0, 0]]}}),
+        (400, "POST", "/manual", {"json": {"username": "x1", "list_of_indices": [[0, 99]]}}),
+        (400, "PUT", "/users/ana", {"json": {"list_of_indices": []}, "headers": auth}),
+        (400, "POST", "/results", {"json": {"usernames": ["ana"]}}),
+        (400, "POST", "/results", {"json": {"usernames": ["ana", "zed"]}}),
+        (400, "POST", "/results", {"json": {"usernames": ["ana", "bob"], "limit": 1}}),
+        (400, "POST", "/analyze", {"json": {}}),
+        (400, "POST", "/analyze", {"json": {"usernames": ["ana", "zed"]}}),
+        (400, "POST", "/analyze", {"json": {"usernames": "ana,bob", "username_to_filter": "x"}}),
+        (
+            400,
+            "POST",
+            "/analyze",
+            {"data": {"usernames_file": (io.BytesIO(b"\xff"), "n.txt")}},
+        ),
+        (
+            400,
+            "POST",
+            "/analyze",
+            {"data": {"usernames_file": (io.BytesIO(b"a\n" * 600), "n.txt")}},
+        ),
+        (400, "POST", "/results", {"data": "{", "content_type": "application/json"}),
+        (400, "POST", "/results", {"data": "x", "content_type": "text/plain"}),
+        (400, "POST", "/results", {}),
+        (401, "PUT", "/users/ana", {"json": {"list_of_indices": [[0, 0]]}}),
+        (401, "DELETE", "/users/ana", {}),
+        (
+            403,
+            "PUT",
+            "/users/ana",
+            {"json": {"list_of_indices": [[0, 0]]}, "headers": {"Authorization": "Bearer nope"}},
+        ),
+        (403, "DELETE", "/users/ana", {"headers": {"Authorization": "Bearer nope"}}),
+        (404, "GET", "/users/zed", {}),
+        (404, "DELETE", "/users/zed", {"headers": auth}),
+        (404, "GET", "/nowhere", {}),
+        (405, "GET", "/results", {}),
+        (413, "POST", "/results", {"json": {"usernames": ["ana", "bob"], "pad": "x" * 5000}}),
+    ]
+    for status, method, path, kwargs in cases:
+        response = client.open(path, method=method, **kwargs)
+        assert_error_body(response, status)

@@ -1,0 +1,73 @@
+"""Responses are built as plain dicts for speed; these tests hold them to the marshmallow
+response schemas that the OpenAPI document is generated from, so the docs cannot drift."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from marshmallow import RAISE, Schema
+
+from gapfind import schemas
+from tests.conftest import register
+
+A = (
+    "0100000010010000101000100000000000000000000000000"
+    "0000000011010001101001010000111000000000000000000"
+)
+B = (
+    "0100000011110001110000101000000100000000000010000"
+    "0010000010100011010001100000000100000000000000000"
+)
+
+
+def pairs_of(schedule: str) -> list[list[int]]:
+    return [[slot // 7, slot % 7] for slot, mark in enumerate(schedule) if mark == "1"]
+
+
+def conforms(schema: type[Schema], body: object) -> None:
+    """Loading with unknown=RAISE fails on a missing type, a wrong type or an extra key."""
+    schema(unknown=RAISE).load(body)  # raises ValidationError on any mismatch
+
+
+@pytest.fixture
+def seeded(client):
+    register(client, "ana", pairs_of(A))
+    register(client, "bob", pairs_of(B))
+    return client
+
+
+def test_register_and_read_conform(client):
+    created = client.post("/manual", json={"username": "Carla", "list_of_indices": [[0, 1]]})
+    assert created.status_code == 201
+    conforms(schemas.RegisterResponse, created.get_json())
+    assert set(created.get_json()) == set(schemas.RegisterResponse().fields)
+    read = client.get("/users/carla")
+    conforms(schemas.StudentResponse, read.get_json())
+    assert set(read.get_json()) == set(schemas.StudentResponse().fields)
+
+
+@pytest.mark.parametrize("compute_sd", [False, True])
+def test_results_conform_and_sd_appears_only_when_asked(seeded, compute_sd):
+    body = seeded.post("/results", json={"usernames": ["ana", "bob"], "compute_sd": compute_sd})
+    data = body.get_json()
+    conforms(schemas.ResultsResponse, data)
+    expected = set(schemas.GapResponse().fields) - (set() if compute_sd else {"sd"})
+    assert data["gaps"], "the worked example has gaps"
+    assert all(set(gap) == expected for gap in data["gaps"])
+
+
+@pytest.mark.parametrize("as_file", [False, True])
+def test_analyze_conforms(seeded, as_file):
+    if as_file:
+        response = seeded.post(
+            "/analyze", data={"usernames_file": (io.BytesIO(b"ana\nbob\nzed\n"), "n.txt")}
+        )
+    else:
+        response = seeded.post("/analyze", json={"usernames": ["ana", "bob", "zed"]})
+    data = response.get_json()
+    conforms(schemas.AnalyzeResponse, data)
+    assert set(data) == set(schemas.AnalyzeResponse().fields)
+    assert all(
+        set(slot) == set(schemas.SlotAvailabilityResponse().fields) for slot in data["results"]
+    )
