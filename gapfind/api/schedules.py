@@ -82,9 +82,7 @@ def register() -> tuple[dict[str, str], int]:
     return register_response.dump(body), 201
 
 
-# merge_slashes=False: werkzeug would otherwise answer "/users//ana" with a 308 to
-# "/users/ana", and the contract allows no redirects (a 308 breaks a CORS preflight).
-@bp.get("/users/<username>", merge_slashes=False)
+@bp.get("/users/<username>")
 @document(
     Operation(
         summary="Consultar un horario",
@@ -101,7 +99,7 @@ def read(username: str) -> dict[str, str]:
     return student_response.dump({"username": name, "schedule": schedule})
 
 
-@bp.put("/users/<username>", merge_slashes=False)
+@bp.put("/users/<username>")
 @write_limited
 @document(
     Operation(
@@ -127,7 +125,7 @@ def replace(username: str) -> dict[str, str]:
     return student_response.dump({"username": name, "schedule": schedule})
 
 
-@bp.delete("/users/<username>", merge_slashes=False)
+@bp.delete("/users/<username>")
 @write_limited
 @document(
     Operation(
