@@ -1,0 +1,202 @@
+"""Rate limits (issue 3, item 1): the N+1-th request is a 429 in the contract's shape, writes
+share a stricter bucket, the service endpoints are exempt, and the switch turns it all off.
+
+Every limit test runs with the in-process memory storage and with Redis storage against a real
+redis-server, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from config import Config
+from gapfind.errors import HTTP_MESSAGES
+from tests.conftest import register
+from tests.web import DEFAULT_LIMIT, LIMIT, WRITES, WRITES_LIMIT, error_body, limited
+
+RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def storage_uri(request: pytest.FixtureRequest) -> str:
+    """RATELIMIT_STORAGE_URI: in-process memory, or a real redis-server started for the test."""
+    if request.param == "memory":
+        return "memory://"
+    return str(request.getfixturevalue("redis").url)
+
+
+@pytest.fixture
+def limited_app(app_factory: Callable[..., Flask], storage_uri: str) -> Flask:
+    return app_factory(**limited(storage_uri))
+
+
+def assert_rate_limited(response: Any, limit: int) -> None:
+    """A 429 with the contract's body, Retry-After and the X-RateLimit-* headers."""
+    assert response.status_code == 429
+    assert response.is_json
+    assert response.get_json() == error_body(429)
+    assert response.get_json()["non_field_errors"] == [
+        "Demasiadas solicitudes. Espera un momento antes de intentar de nuevo."
+    ]
+    retry_after = response.headers.get("Retry-After")
+    assert retry_after is not None and retry_after.isdigit() and int(retry_after) > 0
+    assert response.headers["X-RateLimit-Limit"] == str(limit)
+    assert response.headers["X-RateLimit-Remaining"] == "0"
+    assert response.headers["X-RateLimit-Reset"].isdigit()
+
+
+def test_the_request_after_the_limit_is_a_429_in_the_contract_shape(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    for used in range(1, LIMIT + 1):
+        response = client.get("/users/nadie")
+        assert response.status_code == 404, f"request {used} of {LIMIT} was refused"
+        assert response.headers["X-RateLimit-Limit"] == str(LIMIT)
+        assert response.headers["X-RateLimit-Remaining"] == str(LIMIT - used)
+
+    assert_rate_limited(client.get("/users/nadie"), LIMIT)
+    # Still limited: the refused request did not open a new window.
+    assert_rate_limited(client.get("/users/nadie"), LIMIT)
+
+
+def test_the_limit_counts_each_client_separately(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    first = {"REMOTE_ADDR": "192.0.2.10"}
+    second = {"REMOTE_ADDR": "192.0.2.20"}
+    for _ in range(LIMIT):
+        assert client.get("/users/nadie", environ_base=first).status_code == 404
+    assert_rate_limited(client.get("/users/nadie", environ_base=first), LIMIT)
+
+    response = client.get("/users/nadie", environ_base=second)
+    assert response.status_code == 404
+    assert response.headers["X-RateLimit-Remaining"] == str(LIMIT - 1)
+
+
+def test_writes_share_one_stricter_bucket(limited_app: Flask) -> None:
+    """POST /manual, PUT and DELETE /users/<name> together get RATELIMIT_WRITES (3 here), fewer
+    than the default limit of each endpoint, so only the shared bucket can refuse the 4th."""
+    assert WRITES < LIMIT
+    client = limited_app.test_client()
+    token = register(client, "ana")["edit_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    replaced = client.put("/users/ana", json={"list_of_indices": [[1, 1]]}, headers=auth)
+    assert replaced.status_code == 200
+    assert client.delete("/users/ana", headers=auth).status_code == 204
+
+    refused = [
+        client.post("/manual", json={"username": "bob", "list_of_indices": [[0, 0]]}),
+        client.put("/users/ana", json={"list_of_indices": [[2, 2]]}, headers=auth),
+        client.delete("/users/ana", headers=auth),
+    ]
+    for response in refused:
+        assert_rate_limited(response, WRITES)
+    assert client.get("/users/bob").status_code == 404, "bob must not have been registered"
+
+    # Reads are not writes: GET /users/<name> still has its own default bucket.
+    assert client.get("/users/ana").status_code == 404
+
+
+def test_refused_writes_do_not_touch_the_database(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    for name in ("ana", "bob", "carla"):
+        register(client, name)
+    response = client.post("/manual", json={"username": "dora", "list_of_indices": [[0, 0]]})
+    assert_rate_limited(response, WRITES)
+    assert client.get("/users/dora").status_code == 404
+    assert client.get("/users/carla").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/health", "/docs", "/openapi.json"])
+def test_service_endpoints_are_exempt(limited_app: Flask, path: str) -> None:
+    client = limited_app.test_client()
+    # Exhaust this client's bucket on a limited endpoint first: it must not spill over.
+    for _ in range(LIMIT):
+        client.get("/users/nadie")
+    assert client.get("/users/nadie").status_code == 429
+
+    for _ in range(3 * LIMIT):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "X-RateLimit-Remaining" not in response.headers
+
+
+def test_ratelimit_enabled_false_turns_limits_off(
+    app_factory: Callable[..., Flask], storage_uri: str
+) -> None:
+    app = app_factory(**limited(storage_uri, RATELIMIT_ENABLED=False))
+    client = app.test_client()
+    for _ in range(3 * LIMIT):
+        response = client.get("/users/nadie")
+        assert response.status_code == 404
+        for name in RATE_HEADERS:
+            assert name not in response.headers
+    for index in range(2 * WRITES):
+        body = {"username": "estudiante" + "abcdefghij"[index], "list_of_indices": [[0, 0]]}
+        assert client.post("/manual", json=body).status_code == 201
+
+
+def test_configured_defaults_are_the_safe_ones() -> None:
+    """Limits on by default, a moving/sliding window (a fixed window lets 2x bursts through at
+    the window edge), and fail-open so a dead Redis does not take the API down."""
+    assert Config.RATELIMIT_ENABLED is True
+    assert Config.RATELIMIT_STRATEGY in {"moving-window", "sliding-window-counter"}
+    assert Config.RATELIMIT_FAIL_OPEN is True
+    assert Config.RATELIMIT_STORAGE_URI == "memory://"
+    assert HTTP_MESSAGES[429].startswith("Demasiadas solicitudes")
+
+
+# ----------------------------------------------------------------- one limiter per process
+#
+# gapfind.extensions.limiter is a single Flask-Limiter object that create_app binds to every
+# app. Flask-Limiter keeps the first app's RATELIMIT_DEFAULT (and strategy, fail-open switch and
+# header settings) and stores RATELIMIT_ENABLED on the shared object, so a second app built in
+# the same process silently runs with the first app's limits. One app per process hides this
+# in production; it makes the settings of tests and of `flask` commands order-dependent.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "app bug: the module-level Limiter keeps the first app's RATELIMIT_DEFAULT; create_app "
+        "must give each app its own Limiter (or reset the per-app state before init_app)"
+    ),
+)
+def test_each_app_gets_its_own_default_limit(app_factory: Callable[..., Flask]) -> None:
+    first = app_factory(**limited())  # DEFAULT_LIMIT, the value every test here uses
+    assert first.config["RATELIMIT_DEFAULT"] == DEFAULT_LIMIT
+    stricter = app_factory(**limited(RATELIMIT_DEFAULT="2 per hour"))
+    client = stricter.test_client()
+    statuses = [client.get("/users/nadie").status_code for _ in range(3)]
+    assert statuses == [404, 404, 429]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "app bug: RATELIMIT_ENABLED=False in one app switches the shared Limiter off for every "
+        "app of the process"
+    ),
+)
+def test_disabling_limits_in_one_app_leaves_another_limited(
+    app_factory: Callable[..., Flask],
+) -> None:
+    guarded = app_factory(**limited())
+    app_factory(**limited(RATELIMIT_ENABLED=False))
+    client: FlaskClient = guarded.test_client()
+    statuses = [client.get("/users/nadie").status_code for _ in range(LIMIT + 1)]
+    assert statuses == [404] * LIMIT + [429]
+
+
+def test_writes_limit_setting_is_read_per_app(app_factory: Callable[..., Flask]) -> None:
+    """RATELIMIT_WRITES is resolved per request from the app's config, so it is honoured even
+    with the shared Limiter."""
+    app = app_factory(**limited(RATELIMIT_WRITES="1 per hour"))
+    client = app.test_client()
+    register(client, "ana")
+    response = client.post("/manual", json={"username": "bob", "list_of_indices": [[0, 0]]})
+    assert_rate_limited(response, 1)
+    assert WRITES_LIMIT != "1 per hour"
