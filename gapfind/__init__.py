@@ -17,13 +17,14 @@ from config import Config, ProductionConfig, config_from_env
 from gapfind import repository
 from gapfind.database import configure_sqlite, engine_options, resolve_database_uri
 from gapfind.errors import register_error_handlers
-from gapfind.extensions import cors, db, limiter
+from gapfind.extensions import cors, db
 from gapfind.middleware import (
     configure_logging,
     install_proxy_support,
     register_request_hooks,
     register_retention,
 )
+from gapfind.ratelimit import init_limiter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Headers a browser client may read from a cross-origin response.
@@ -57,6 +58,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_extensions(app)
     register_blueprints(app)
+    init_limiter(app)  # after the blueprints: it applies the views' rate-limit markers
     register_error_handlers(app)
     register_retention(app, repository.purge_expired)
     register_cli(app)
@@ -74,14 +76,6 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(
                 db.engine, app.config["SQLITE_JOURNAL_MODE"], app.config["SQLITE_BUSY_TIMEOUT"]
             )
-
-    storage_options: dict[str, Any] = {"wrap_exceptions": True}
-    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
-        # A dead Redis must cost a request milliseconds, not the client's default timeout.
-        storage_options.update(socket_connect_timeout=0.5, socket_timeout=0.5)
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", storage_options)
-    app.config["RATELIMIT_SWALLOW_ERRORS"] = app.config["RATELIMIT_FAIL_OPEN"]
-    limiter.init_app(app)
 
     cors.init_app(
         app,

@@ -1,18 +1,16 @@
 """Extension objects, created unbound so that every app the factory builds binds its own.
 
-Flask-Migrate is deliberately absent: it pulls in Alembic (~6 MB per worker) and is only needed
-by the `flask db` commands, so the factory binds it only when the app is loaded by the CLI.
+The rate limiter is not here: Flask-Limiter keeps per-app settings on its object, so
+gapfind.ratelimit builds one per app. Flask-Migrate is not here either: it pulls in Alembic
+(~6 MB per worker) and only the `flask db` commands need it, so the factory binds it only when
+the app is loaded by the CLI.
 """
 
 from __future__ import annotations
 
 from flask_cors import CORS
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
-
-from gapfind import ratelimit  # noqa: F401  (registers the thread-free memory:// storage)
 
 
 class Base(DeclarativeBase):
@@ -20,7 +18,4 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-# The key is the socket address; the proxy middleware in gapfind.http.proxy rewrites it from
-# X-Forwarded-For / X-Real-IP only when the operator says a proxy is trusted.
-limiter = Limiter(key_func=get_remote_address)
 cors = CORS()

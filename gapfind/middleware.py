@@ -64,13 +64,25 @@ def install_proxy_support(app: Flask) -> None:
         app.wsgi_app = RealIpMiddleware(app.wsgi_app, header)  # type: ignore[method-assign]
 
 
+# Flask-Limiter reports a dead storage (fail-open) on its own logger, which has no handler.
+LOGGERS = ("gapfind", "flask-limiter")
+
+
 def configure_logging(app: Flask) -> None:
-    """Send GapFind's logs to stderr (the host's error log) unless logging is already set up."""
-    logger = logging.getLogger("gapfind")
-    logger.setLevel(app.config["LOG_LEVEL"])
-    if not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    """Send GapFind's and the limiter's logs to stderr (the host's error log) unless logging is
+    already set up (a test's capture, an operator's dictConfig)."""
+    handler: logging.Handler | None = None
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(app.config["LOG_LEVEL"])
+        has_stream = any(isinstance(h, logging.StreamHandler) for h in logger.handlers)
+        if has_stream or logging.getLogger().handlers:
+            continue
+        if handler is None:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+            )
         logger.addHandler(handler)
 
 

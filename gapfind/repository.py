@@ -16,22 +16,12 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import (
-    ColumnElement,
-    DateTime,
-    TextClause,
-    bindparam,
-    delete,
-    insert,
-    select,
-    text,
-    true,
-    update,
-)
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, delete, insert, select, true, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from gapfind.database import WRITE_TRANSACTION
 from gapfind.extensions import db
@@ -93,30 +83,49 @@ def write_transaction() -> Iterator[Connection]:
             yield connection
 
 
-# Hot-path reads as prepared text: one bound parameter for the whole list of names (a JSON
-# array on SQLite, an array on PostgreSQL) instead of one per name, and no statement to build
-# and hash per request.
-_MANY_BY_DIALECT = {
-    "sqlite": "username IN (SELECT value FROM json_each(:names))",
-    "postgresql": "username = ANY(:names)",
+# Hot-path reads run on the pooled driver connection with the driver's own placeholders: no
+# statement to build, hash or compile per request, and on SQLite (autocommit outside write
+# transactions) no BEGIN/ROLLBACK around a single SELECT. One bound parameter carries the whole
+# list of names: a JSON array on SQLite, an array on PostgreSQL.
+_RAW_SCHEDULES_SQL = {
+    "sqlite": (
+        "SELECT username, schedule FROM students"
+        " WHERE username IN (SELECT value FROM json_each(?)) AND updated_at >= ?"
+    ),
+    "postgresql": (
+        "SELECT username, schedule FROM students WHERE username = ANY(%s) AND updated_at >= %s"
+    ),
 }
+# How SQLAlchemy's DateTime stores values in SQLite (UTC wall time; tzinfo is not stored).
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _schedules_statement(dialect: str) -> TextClause | None:
-    condition = _MANY_BY_DIALECT.get(dialect)
-    if condition is None:
-        return None
-    return text(
-        f"SELECT username, schedule FROM students WHERE {condition} AND updated_at >= :cutoff"
-    ).bindparams(bindparam("cutoff", type_=DateTime(timezone=True)))
+def _raw_parameters(dialect: str, usernames: Sequence[str], cutoff: datetime) -> tuple[Any, ...]:
+    if dialect == "sqlite":
+        return (
+            json.dumps(list(usernames)),
+            cutoff.astimezone(timezone.utc).strftime(_SQLITE_DATETIME),
+        )
+    return (list(usernames), cutoff)
 
 
-_SCHEDULES_STATEMENTS = {name: _schedules_statement(name) for name in _MANY_BY_DIALECT}
-
-
-def _names_parameter(dialect: str, usernames: Sequence[str]) -> object:
-    return json.dumps(list(usernames)) if dialect == "sqlite" else list(usernames)
+def _raw_select(engine: Engine, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, parameters)
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+    except dbapi_error as error:
+        # Same exception family as every other query, so errors.py answers 503, not 500.
+        raise DBAPIError.instance(sql, parameters, error, dbapi_error) from error
 
 
 def find_schedules(usernames: Sequence[str]) -> dict[str, str]:
@@ -124,14 +133,14 @@ def find_schedules(usernames: Sequence[str]) -> dict[str, str]:
     if not usernames:
         return {}
     cutoff = retention_cutoff() or _EPOCH
+    engine = db.engine
+    dialect = engine.dialect.name
+    sql = _RAW_SCHEDULES_SQL.get(dialect)
+    if sql is not None:
+        return dict(_raw_select(engine, sql, _raw_parameters(dialect, usernames, cutoff)))
+    # Any other database: a portable IN list, chunked under the parameter limits.
+    found: dict[str, str] = {}
     with _reading() as connection:
-        dialect = connection.dialect.name
-        statement = _SCHEDULES_STATEMENTS.get(dialect)
-        if statement is not None:
-            parameters = {"names": _names_parameter(dialect, usernames), "cutoff": cutoff}
-            return dict(connection.execute(statement, parameters).tuples().all())
-        # Any other database: a portable IN list, chunked under the parameter limits.
-        found: dict[str, str] = {}
         for start in range(0, len(usernames), IN_CHUNK):
             chunk = usernames[start : start + IN_CHUNK]
             rows = connection.execute(
@@ -140,7 +149,7 @@ def find_schedules(usernames: Sequence[str]) -> dict[str, str]:
                 )
             )
             found.update(rows.tuples().all())
-        return found
+    return found
 
 
 def find_schedule(username: str) -> str | None:

@@ -9,13 +9,14 @@ from gapfind import schemas
 from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
 from gapfind.errors import HTTP_MESSAGES, NON_FIELD, error_response
-from gapfind.extensions import db, limiter
+from gapfind.extensions import db
+from gapfind.ratelimit import exempt
 
 bp = Blueprint("meta", __name__)
 
 
 @bp.get("/health")
-@limiter.exempt
+@exempt
 @document(
     Operation(
         summary="Estado del servicio",
@@ -41,7 +42,7 @@ def health() -> Response:
 
 
 @bp.get("/openapi.json")
-@limiter.exempt
+@exempt
 def openapi_document() -> Response:
     from gapfind.api.docs import openapi_spec  # apispec loads only when the docs are asked for
 
@@ -49,7 +50,7 @@ def openapi_document() -> Response:
 
 
 @bp.get("/docs")
-@limiter.exempt
+@exempt
 def docs_page() -> Response:
     from gapfind.api.docs import docs_html
 

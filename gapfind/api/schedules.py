@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from gapfind import repository, schemas
 from gapfind.api.bodies import json_body
@@ -13,7 +13,7 @@ from gapfind.api.openapi import Response as Doc
 from gapfind.core.grid import schedule_from_indices
 from gapfind.core.usernames import normalize_username, username_problem
 from gapfind.errors import ApiError
-from gapfind.extensions import limiter
+from gapfind.ratelimit import write_limited
 
 bp = Blueprint("schedules", __name__)
 
@@ -22,13 +22,6 @@ update_request = schemas.ScheduleUpdateRequest()
 register_response = schemas.RegisterResponse()
 student_response = schemas.StudentResponse()
 
-
-def writes_limit() -> str:
-    """Registration writes share one stricter bucket per client (RATELIMIT_WRITES)."""
-    return str(current_app.config["RATELIMIT_WRITES"])
-
-
-write_limited = limiter.shared_limit(writes_limit, scope="writes", override_defaults=False)
 
 ERRORS_400 = Doc("Datos inválidos; mensajes por campo.", schemas.ErrorResponse)
 ERRORS_404 = Doc("El usuario no existe.", schemas.ErrorResponse)

@@ -72,15 +72,6 @@ def test_fail_open_keeps_serving_while_redis_is_down(redis: RedisServer, tmp_pat
         assert_limits_apply_again(server, redis)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "app bug: with fail-open the outage is only logged by Flask-Limiter on the "
-        "'flask-limiter' logger, which has a NullHandler and no handler of the app's: under a "
-        "real server (gunicorn, uWSGI) the line goes nowhere. configure_logging should attach "
-        "its handler to 'flask-limiter' too (or the app should log the storage error itself)."
-    ),
-)
 def test_fail_open_logs_the_outage(redis: RedisServer, tmp_path: Path) -> None:
     with served_gapfind(env_for(redis, tmp_path, fail_open=True)) as server:
         assert statuses(server, 1) == [404]

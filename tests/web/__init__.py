@@ -3,11 +3,8 @@ CORS, size limits, health, security headers and logs.
 
 Shared constants and small helpers for the tests in this package.
 
-Every rate-limited app these tests build uses the same RATELIMIT_DEFAULT (`DEFAULT_LIMIT`):
-gapfind.extensions.limiter is one Flask-Limiter object for the whole process, and it keeps the
-default limits, the strategy and the fail-open switch of the first rate-limited app it was bound
-to (test_rate_limits.py has the strict-xfail tests that pin this down). With one shared value the
-tests below hold whatever order they run in.
+Rate-limited apps use `DEFAULT_LIMIT` unless a test needs another one; each app has its own
+limiter (test_rate_limits.py proves it), so tests hold whatever order they run in.
 """
 
 from __future__ import annotations

@@ -157,15 +157,6 @@ def test_a_429_is_readable_by_the_allowed_origin(app_factory: Callable[..., Flas
     assert_no_cors(_unknown_user(client, {"Origin": OTHER_ORIGIN}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "app bug: CORS preflights (OPTIONS) go through the rate limiter: each one spends the "
-        "client's default bucket, and once it is spent the preflight itself is a 429, which the "
-        "browser reports as a CORS failure instead of showing the 429 message. Fix: exempt "
-        "OPTIONS, e.g. a @limiter.request_filter returning request.method == 'OPTIONS'."
-    ),
-)
 def test_preflights_are_not_rate_limited(app_factory: Callable[..., Flask]) -> None:
     client = app_factory(**limited()).test_client()
     body = {"usernames": ["ana", "bob"]}

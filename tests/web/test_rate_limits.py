@@ -149,22 +149,13 @@ def test_configured_defaults_are_the_safe_ones() -> None:
     assert HTTP_MESSAGES[429].startswith("Demasiadas solicitudes")
 
 
-# ----------------------------------------------------------------- one limiter per process
+# ----------------------------------------------------------------- one limiter per app
 #
-# gapfind.extensions.limiter is a single Flask-Limiter object that create_app binds to every
-# app. Flask-Limiter keeps the first app's RATELIMIT_DEFAULT (and strategy, fail-open switch and
-# header settings) and stores RATELIMIT_ENABLED on the shared object, so a second app built in
-# the same process silently runs with the first app's limits. One app per process hides this
-# in production; it makes the settings of tests and of `flask` commands order-dependent.
+# Flask-Limiter keeps RATELIMIT_DEFAULT, the strategy, the fail-open switch and
+# RATELIMIT_ENABLED on the Limiter object, so create_app builds one per app
+# (gapfind.ratelimit.init_limiter). These tests fail if a limiter is ever shared again.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "app bug: the module-level Limiter keeps the first app's RATELIMIT_DEFAULT; create_app "
-        "must give each app its own Limiter (or reset the per-app state before init_app)"
-    ),
-)
 def test_each_app_gets_its_own_default_limit(app_factory: Callable[..., Flask]) -> None:
     first = app_factory(**limited())  # DEFAULT_LIMIT, the value every test here uses
     assert first.config["RATELIMIT_DEFAULT"] == DEFAULT_LIMIT
@@ -174,13 +165,6 @@ def test_each_app_gets_its_own_default_limit(app_factory: Callable[..., Flask]) 
     assert statuses == [404, 404, 429]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "app bug: RATELIMIT_ENABLED=False in one app switches the shared Limiter off for every "
-        "app of the process"
-    ),
-)
 def test_disabling_limits_in_one_app_leaves_another_limited(
     app_factory: Callable[..., Flask],
 ) -> None:
@@ -192,8 +176,7 @@ def test_disabling_limits_in_one_app_leaves_another_limited(
 
 
 def test_writes_limit_setting_is_read_per_app(app_factory: Callable[..., Flask]) -> None:
-    """RATELIMIT_WRITES is resolved per request from the app's config, so it is honoured even
-    with the shared Limiter."""
+    """RATELIMIT_WRITES is resolved per request from the app's config."""
     app = app_factory(**limited(RATELIMIT_WRITES="1 per hour"))
     client = app.test_client()
     register(client, "ana")
