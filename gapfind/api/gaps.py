@@ -88,16 +88,17 @@ def slot_json(slot: SlotAvailability) -> dict[str, Any]:
     }
 
 
-def _split_names(raw_names: list[str]) -> tuple[list[str], list[str]]:
-    """Valid names (lowercased, first occurrence kept) and the ones that cannot exist."""
-    valid: dict[str, None] = {}
-    invalid: dict[str, None] = {}
+def _names_in_order(raw_names: list[str]) -> list[tuple[str, str | None]]:
+    """Each distinct name once, in input order: (as given, lookup key or None if impossible)."""
+    seen: set[str] = set()
+    entries: list[tuple[str, str | None]] = []
     for raw in raw_names:
-        if username_problem(raw) is None:
-            valid[normalize_username(raw)] = None
-        else:
-            invalid[raw] = None
-    return list(valid), list(invalid)
+        key = normalize_username(raw) if username_problem(raw) is None else None
+        marker = key if key is not None else "\0" + raw
+        if marker not in seen:
+            seen.add(marker)
+            entries.append((raw, key))
+    return entries
 
 
 @bp.post("/analyze")
@@ -119,7 +120,8 @@ def _split_names(raw_names: list[str]) -> tuple[list[str], list[str]]:
 )
 def analyze() -> dict[str, Any]:
     data = analyze_request.load(analyze_body())
-    usernames, invalid = _split_names(data["usernames"])
+    entries = _names_in_order(data["usernames"])
+    usernames = [key for _, key in entries if key is not None]
     most = current_app.config["ANALYZE_MAX_USERNAMES"]
     if len(usernames) > most:
         raise ApiError.field("usernames", schemas.TOO_MANY_USERS.format(limit=most))
@@ -139,7 +141,8 @@ def analyze() -> dict[str, Any]:
     known = [found[name] for name in usernames if name in found]
     if len(known) < 2:
         raise ApiError.field("usernames", schemas.TOO_FEW_KNOWN_USERS)
-    not_found = invalid + [name for name in usernames if name not in found]
+    # Names that cannot exist are reported as given; unknown valid ones as looked up.
+    not_found = [key or raw for raw, key in entries if key is None or key not in found]
     return {
         "total_students": len(known),
         "users_not_found": not_found,
