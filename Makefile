@@ -29,7 +29,7 @@ migrate: $(STAMP) ## Create or upgrade the database schema (SQLite in instance/ 
 
 run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:5000)
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) \
-		--access-logfile - wsgi:application
+		--no-control-socket --access-logfile - wsgi:application
 
 lint: $(STAMP) ## ruff lint + format check, mypy on the pure core
 	$(BIN)/ruff check .

@@ -43,6 +43,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     # "/users//ana" must be a 404 like any unknown path, not a redirect or a 405 of /users/ana.
     app.url_map.merge_slashes = False
+    # Fields in the contract's order, and no sorting work on every response.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     if isinstance(config, type):
         app.config.from_object(config)
         settings: type[Config] = config
