@@ -7,15 +7,19 @@ redis-server, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from limits import parse
+from limits.strategies import MovingWindowRateLimiter
 
 from config import Config
 from gapfind.errors import HTTP_MESSAGES
+from gapfind.ratelimit import InlineExpiryMemoryStorage
 from tests.conftest import register
 from tests.web import DEFAULT_LIMIT, LIMIT, WRITES, WRITES_LIMIT, error_body, limited
 
@@ -183,3 +187,37 @@ def test_writes_limit_setting_is_read_per_app(app_factory: Callable[..., Flask])
     response = client.post("/manual", json={"username": "bob", "list_of_indices": [[0, 0]]})
     assert_rate_limited(response, 1)
     assert WRITES_LIMIT != "1 per hour"
+
+
+# ----------------------------------------------------------------- memory storage
+
+
+def test_memory_storage_starts_no_thread_per_request(app_factory: Callable[..., Flask]) -> None:
+    """limits' own MemoryStorage restarts a 10 ms threading.Timer on the first hit after each
+    pause, i.e. a thread for nearly every request on a quiet site; gapfind.ratelimit's
+    replacement expires inline. A Timer started by a request is still asleep when it returns."""
+    app = app_factory(**limited(RATELIMIT_DEFAULT="1000 per hour"))
+    limiter = app.extensions["gapfind.limiter"]
+    assert isinstance(limiter.storage, InlineExpiryMemoryStorage)
+    client = app.test_client()
+    for _ in range(20):
+        assert client.get("/users/nadie").status_code == 404
+        timers = [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+        assert timers == [], f"a request left {timers} running"
+
+
+def test_memory_storage_still_expires_old_windows() -> None:
+    """The inline sweep frees what the Timer used to: a key whose window has passed goes."""
+    storage = InlineExpiryMemoryStorage("memory://")
+    limit = parse("1 per second")
+    strategy = MovingWindowRateLimiter(storage)
+    assert strategy.hit(limit, "client")
+    assert not strategy.hit(limit, "client")
+    # Age the entry past its window instead of sleeping; then the next sweep must drop it.
+    for entry in storage.events["LIMITER/client/1/1/second"]:
+        entry.expiry -= 5
+        entry.atime -= 5
+    storage._next_sweep = 0.0
+    assert strategy.hit(limit, "other")  # any hit runs the due sweep
+    assert storage.events.get("LIMITER/client/1/1/second", []) == []
+    assert strategy.hit(limit, "client")
