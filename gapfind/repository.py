@@ -83,49 +83,70 @@ def write_transaction() -> Iterator[Connection]:
             yield connection
 
 
-# Hot-path reads run on the pooled driver connection with the driver's own placeholders: no
-# statement to build, hash or compile per request, and on SQLite (autocommit outside write
-# transactions) no BEGIN/ROLLBACK around a single SELECT. One bound parameter carries the whole
-# list of names: a JSON array on SQLite, an array on PostgreSQL.
-_RAW_SCHEDULES_SQL = {
+# The hot paths (reading schedules, registering) run on the pooled driver connection with SQL
+# written once per dialect: no statement to build, hash and compile per request, and on SQLite,
+# which is in autocommit outside explicit write transactions, no BEGIN/ROLLBACK around a single
+# statement. SQL is written with "?" placeholders and converted for psycopg. One bound parameter
+# carries a whole list of names: a JSON array on SQLite, an array on PostgreSQL.
+_SCHEDULES_SQL = {
     "sqlite": (
         "SELECT username, schedule FROM students"
         " WHERE username IN (SELECT value FROM json_each(?)) AND updated_at >= ?"
     ),
     "postgresql": (
-        "SELECT username, schedule FROM students WHERE username = ANY(%s) AND updated_at >= %s"
+        "SELECT username, schedule FROM students WHERE username = ANY(?) AND updated_at >= ?"
     ),
 }
-# How SQLAlchemy's DateTime stores values in SQLite (UTC wall time; tzinfo is not stored).
+# One atomic statement: a new name is inserted, an expired row under the name is replaced (to
+# every endpoint it is already absent), a live one is left alone and 0 rows change.
+_REGISTER_SQL = (
+    "INSERT INTO students (username, schedule, edit_token_hash, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET"
+    " schedule = excluded.schedule, edit_token_hash = excluded.edit_token_hash,"
+    " created_at = excluded.created_at, updated_at = excluded.updated_at"
+    " WHERE students.updated_at < ?"
+)
+# How SQLAlchemy's DateTime stores values in SQLite (UTC wall time; tzinfo is not stored), so
+# rows written here read back through the ORM like any other.
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _raw_parameters(dialect: str, usernames: Sequence[str], cutoff: datetime) -> tuple[Any, ...]:
-    if dialect == "sqlite":
-        return (
-            json.dumps(list(usernames)),
-            cutoff.astimezone(timezone.utc).strftime(_SQLITE_DATETIME),
-        )
-    return (list(usernames), cutoff)
+def _driver_value(dialect: str, value: Any) -> Any:
+    if dialect == "sqlite" and isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime(_SQLITE_DATETIME)
+    if dialect == "sqlite" and isinstance(value, list):
+        return json.dumps(value)
+    return value
 
 
-def _raw_select(engine: Engine, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
+def _driver_execute(
+    engine: Engine, sql: str, parameters: Sequence[Any], *, commit: bool = False
+) -> tuple[list[Any], int]:
+    """Run one statement on a pooled driver connection: (rows, rowcount)."""
+    dialect = engine.dialect.name
+    if engine.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    values = tuple(_driver_value(dialect, value) for value in parameters)
     dbapi_error = engine.dialect.loaded_dbapi.Error
     try:
         connection = engine.raw_connection()
         try:
             cursor = connection.cursor()
             try:
-                cursor.execute(sql, parameters)
-                return list(cursor.fetchall())
+                cursor.execute(sql, values)
+                rows = list(cursor.fetchall()) if cursor.description else []
+                count = cursor.rowcount
             finally:
                 cursor.close()
+            if commit:
+                connection.commit()
         finally:
-            connection.close()
+            connection.close()  # back to the pool, which rolls back anything left open
     except dbapi_error as error:
-        # Same exception family as every other query, so errors.py answers 503, not 500.
-        raise DBAPIError.instance(sql, parameters, error, dbapi_error) from error
+        # The same exception family as every other query: errors.py answers 503, not 500.
+        raise DBAPIError.instance(sql, values, error, dbapi_error) from error
+    return rows, count
 
 
 def find_schedules(usernames: Sequence[str]) -> dict[str, str]:
@@ -134,10 +155,10 @@ def find_schedules(usernames: Sequence[str]) -> dict[str, str]:
         return {}
     cutoff = retention_cutoff() or _EPOCH
     engine = db.engine
-    dialect = engine.dialect.name
-    sql = _RAW_SCHEDULES_SQL.get(dialect)
+    sql = _SCHEDULES_SQL.get(engine.dialect.name)
     if sql is not None:
-        return dict(_raw_select(engine, sql, _raw_parameters(dialect, usernames, cutoff)))
+        rows, _ = _driver_execute(engine, sql, (list(usernames), cutoff))
+        return dict(rows)
     # Any other database: a portable IN list, chunked under the parameter limits.
     found: dict[str, str] = {}
     with _reading() as connection:
@@ -164,15 +185,21 @@ def register_student(username: str, schedule: str) -> str:
     """
     token = new_edit_token()
     now = utc_now()
-    cutoff = retention_cutoff(now)
+    cutoff = retention_cutoff(now) or _EPOCH
+    engine = db.engine
+    if engine.dialect.name in _SCHEDULES_SQL:
+        values = (username, schedule, hash_token(token), now, now, cutoff)
+        _, changed = _driver_execute(engine, _REGISTER_SQL, values, commit=True)
+        if changed != 1:
+            raise UsernameTaken(username)
+        return token
     try:
         with write_transaction() as connection:
-            if cutoff is not None:
-                connection.execute(
-                    delete(students).where(
-                        students.c.username == username, students.c.updated_at < cutoff
-                    )
+            connection.execute(
+                delete(students).where(
+                    students.c.username == username, students.c.updated_at < cutoff
                 )
+            )
             connection.execute(
                 insert(students).values(
                     username=username,

@@ -46,7 +46,7 @@ BASE_ENV = {
     "TRUSTED_PROXY_HOPS": "0",
     "REAL_IP_HEADER": "",
     "CORS_ORIGINS": "https://gfind.pages.dev",
-    "SQLITE_JOURNAL_MODE": "DELETE",
+    "SQLITE_JOURNAL_MODE": "PERSIST",
     "SQLITE_BUSY_TIMEOUT": "15",
     "SCHEDULE_RETENTION_DAYS": "180",
 }

@@ -1,5 +1,5 @@
 """Concurrent registrations, reads and edits through a real multi-threaded server (issue 4,
-item 3), on SQLite (default DELETE journal and WAL) and on PostgreSQL.
+item 3), on SQLite (the default PERSIST journal and WAL) and on PostgreSQL.
 
 gunicorn serves wsgi.py with 2 worker processes of 8 threads each; 8 client threads hit it at
 once (http.client, one connection per request). Rate limits are off. The workload:
@@ -82,7 +82,7 @@ class Served:
 
 @pytest.fixture(
     params=[
-        "sqlite-delete",
+        "sqlite-persist",
         "sqlite-wal",
         pytest.param("postgresql", marks=pytest.mark.postgresql),
     ]
