@@ -63,8 +63,17 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     init_limiter(app)  # after the blueprints: it applies the views' rate-limit markers
     register_error_handlers(app)
     register_retention(app, repository.purge_expired)
-    register_cli(app)
+    if loaded_by_cli() or app.testing:
+        register_cli(app)
     return app
+
+
+def loaded_by_cli() -> bool:
+    """True when the `flask` command loaded the app (it sets this before loading).
+
+    What only operators use (commands, the shell context, Flask-Migrate with Alembic) is bound
+    then and not in a serving worker, where it would cost start-up time and memory."""
+    return os.environ.get("FLASK_RUN_FROM_CLI") == "true"
 
 
 def register_extensions(app: Flask) -> None:
@@ -92,7 +101,7 @@ def register_extensions(app: Flask) -> None:
 
     # Flask-Migrate brings Alembic (~6 MB per worker): bind it only for the `flask` CLI, which
     # is where `flask db ...` runs.
-    if os.environ.get("FLASK_RUN_FROM_CLI") == "true" or app.config.get("ENABLE_MIGRATE"):
+    if loaded_by_cli():
         from flask_migrate import Migrate
 
         Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
