@@ -19,8 +19,6 @@ bp = Blueprint("schedules", __name__)
 
 register_request = schemas.RegisterRequest()
 update_request = schemas.ScheduleUpdateRequest()
-register_response = schemas.RegisterResponse()
-student_response = schemas.StudentResponse()
 
 
 ERRORS_400 = Doc("Datos inválidos; mensajes por campo.", schemas.ErrorResponse)
@@ -71,8 +69,9 @@ def register() -> tuple[dict[str, str], int]:
         token = repository.register_student(data["username"], schedule)
     except repository.UsernameTaken as error:
         raise ApiError.field("username", schemas.USERNAME_TAKEN) from error
-    body = {"username": data["username"], "schedule": schedule, "edit_token": token}
-    return register_response.dump(body), 201
+    # Plain dicts, as in gapfind.api.gaps; tests/api/test_response_shapes.py holds them to
+    # schemas.RegisterResponse / StudentResponse, which document them.
+    return {"username": data["username"], "schedule": schedule, "edit_token": token}, 201
 
 
 @bp.get("/users/<username>")
@@ -89,7 +88,7 @@ def read(username: str) -> dict[str, str]:
     schedule = repository.find_schedule(name)
     if schedule is None:
         raise ApiError.body(schemas.USER_NOT_FOUND, 404)
-    return student_response.dump({"username": name, "schedule": schedule})
+    return {"username": name, "schedule": schedule}
 
 
 @bp.put("/users/<username>")
@@ -115,7 +114,7 @@ def replace(username: str) -> dict[str, str]:
     data = update_request.load(json_body())
     schedule = schedule_from_indices(data["list_of_indices"])
     _authorized(repository.replace_schedule, name, token, schedule)
-    return student_response.dump({"username": name, "schedule": schedule})
+    return {"username": name, "schedule": schedule}
 
 
 @bp.delete("/users/<username>")

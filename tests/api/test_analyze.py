@@ -23,6 +23,7 @@ from gapfind.schemas import (
     TOO_FEW_KNOWN_USERS,
 )
 from tests.conftest import register_schedule
+from tests.examples import WORKED_A, WORKED_B
 
 ENTRY_KEYS = {"day_index", "hour_index", "number_of_students", "availability"}
 ALL_SLOTS = [(hour, day) for hour in range(14) for day in range(5)]
@@ -419,14 +420,7 @@ def test_filter_with_only_weekend_classes_removes_nothing(group: FlaskClient) ->
 
 
 def test_worked_example_schedules(client: FlaskClient) -> None:
-    a = (
-        "0100000010010000101000100000000000000000000000000"
-        "0000000011010001101001010000111000000000000000000"
-    )
-    b = (
-        "0100000011110001110000101000000100000000000010000"
-        "0010000010100011010001100000000100000000000000000"
-    )
+    a, b = WORKED_A, WORKED_B
     register_schedule(client, "ana", a)
     register_schedule(client, "bob", b)
     body = ok(analyze_json(client, {"usernames": ["ana", "bob"]}))

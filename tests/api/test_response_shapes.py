@@ -10,15 +10,10 @@ from marshmallow import RAISE, Schema
 
 from gapfind import schemas
 from tests.conftest import register
+from tests.examples import WORKED_A, WORKED_B
 
-A = (
-    "0100000010010000101000100000000000000000000000000"
-    "0000000011010001101001010000111000000000000000000"
-)
-B = (
-    "0100000011110001110000101000000100000000000010000"
-    "0010000010100011010001100000000100000000000000000"
-)
+A = WORKED_A
+B = WORKED_B
 
 
 def pairs_of(schedule: str) -> list[list[int]]:

@@ -28,6 +28,7 @@ from gapfind.schemas import (
     USERS_NOT_FOUND,
 )
 from tests.conftest import register, register_schedule
+from tests.examples import WORKED_A, WORKED_B
 
 # The labels exactly as the contract lists them (the strings the old API returned).
 DAYS = ["Lunes", "Martes", "Miercoles", "Jueves", "Viernes", "Sábado", "Domingo"]
@@ -50,14 +51,8 @@ HOURS = [
 GAP_KEYS = {"day", "hour", "avg", "quality", "day_index", "hour_index"}
 
 # The worked example of the contract.
-A = (
-    "0100000010010000101000100000000000000000000000000"
-    "0000000011010001101001010000111000000000000000000"
-)
-B = (
-    "0100000011110001110000101000000100000000000010000"
-    "0010000010100011010001100000000100000000000000000"
-)
+A = WORKED_A
+B = WORKED_B
 
 
 def week(**columns: str) -> str:

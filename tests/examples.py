@@ -1,0 +1,12 @@
+"""Data shared by several test modules."""
+
+# The worked example of the contract (issue 2): with default options these two students have
+# exactly 33 common gaps, none on Thursday.
+WORKED_A = (
+    "0100000010010000101000100000000000000000000000000"
+    "0000000011010001101001010000111000000000000000000"
+)
+WORKED_B = (
+    "0100000011110001110000101000000100000000000010000"
+    "0010000010100011010001100000000100000000000000000"
+)
