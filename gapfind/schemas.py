@@ -1,7 +1,8 @@
 """Request and response schemas, and every Spanish message the API sends.
 
-One schema serves three purposes: it validates the request, it shapes the response and it is
-what the OpenAPI document is generated from, so the docs cannot drift from the behaviour. The
+The request schemas validate what views receive and the response schemas describe what they
+answer; the OpenAPI document is generated from both, and tests check every real answer against
+its response schema, so the docs cannot drift from the behaviour. The
 messages are part of the public contract (the web client shows them verbatim): change none of
 them without changing the contract.
 """

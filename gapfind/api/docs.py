@@ -1,5 +1,5 @@
 """The OpenAPI 3 document and the human docs page, generated from the views' markers and the
-marshmallow schemas they load and dump.
+marshmallow schemas that validate the requests and describe the answers.
 
 Built once per app on first request and cached; imported only by the docs endpoints, so apispec
 never loads into a worker that only serves the API.
