@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import data, load, report, runner
+from bench.client import DEFAULT_CLIENTS, MAX_CLIENTS, ClientPool
 from bench.errors import BenchError
 from bench.measure import CpuPlan
 from bench.workloads import build
@@ -39,6 +40,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
         raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+def _client_count(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_CLIENTS:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_CLIENTS}")
     return value
 
 
@@ -84,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=4,
         help="concurrent connections for the load phase (default 4)",
+    )
+    add(
+        "--clients",
+        type=_client_count,
+        default=DEFAULT_CLIENTS,
+        metavar="N",
+        help="client addresses the requests come from, round-robin, as X-Real-IP (10.0.0.1, "
+        f"10.0.0.2, ...); GapFind rate-limits each one on its own (default {DEFAULT_CLIENTS})",
     )
     add(
         "--workloads",
@@ -132,6 +148,7 @@ def settings_from(args: argparse.Namespace) -> runner.Settings:
         connections=args.connections,
         wrk=None if args.no_wrk else load.wrk_path(),
         app_root=args.app_root.resolve(),
+        clients=args.clients,
         quick=args.quick,
         keep_temp=args.keep_temp,
     )
@@ -157,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
-    summary = report.summarize(reps, settings, build(dataset))
+    summary = report.summarize(reps, settings, build(dataset, ClientPool(settings.clients)))
     print()
     print(report.format_table(summary))
     if args.json:

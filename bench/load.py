@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.client import HOST, Request, send
+from bench.client import HOST, RATE_LIMITED_HINT, REAL_IP_HEADER, Request, send
 from bench.errors import BenchError
 
 WRK_TIMEOUT = "30s"
@@ -72,44 +72,90 @@ def _read_file_lua(var: str, path: Path) -> str:
     )
 
 
-def lua_static(workdir: Path, request: Request) -> str:
-    """A wrk script sending the same request over and over (body read from a file)."""
+def lua_clients(workdir: Path, addresses: Sequence[str]) -> str:
+    """Lua for ``next_client()``: the pool's addresses (read from a file) in turn. wrk -t1 runs
+    one Lua state, so the cycle is shared by all its connections, like the Python pool."""
+    if not addresses:
+        raise ValueError("no client addresses")
+    clients_file = workdir / "clients.txt"
+    clients_file.write_text("".join(f"{address}\n" for address in addresses))
+    return (
+        "local clients = {}\n"
+        f"for line in io.lines({lua_string(str(clients_file))}) do\n"
+        "  clients[#clients + 1] = line\n"
+        "end\n"
+        f"assert(#clients == {len(addresses)}, 'client address file')\n"
+        "local client = 0\n"
+        "local function next_client()\n"
+        "  client = client % #clients + 1\n"
+        "  return clients[client]\n"
+        "end\n"
+    )
+
+
+def _headers_lua(content_type: str | None) -> str:
+    """One headers table, reused: each request sets its X-Real-IP and wrk.format adds the Host and
+    Content-Length."""
+    entries = f"['Content-Type'] = {lua_string(content_type)}" if content_type else ""
+    return f"local headers = {{{entries}}}\n"
+
+
+def lua_static(workdir: Path, request: Request, addresses: Sequence[str]) -> str:
+    """A wrk script sending the same request (body read from a file) from each client in turn."""
     body_file = workdir / "body.bin"
     body_file.write_bytes(request.body)
-    lines = [_read_file_lua("body", body_file)]
-    lines.append(f"wrk.method = {lua_string(request.method)}")
-    lines.append(f"wrk.path = {lua_string(request.path)}")
-    if request.body:
-        lines.append("wrk.body = body")
-    if request.content_type:
-        lines.append(f'wrk.headers["Content-Type"] = {lua_string(request.content_type)}')
-    return "\n".join(lines) + "\n"
+    body = "body" if request.body else "nil"
+    return (
+        _read_file_lua("body", body_file)
+        + lua_clients(workdir, addresses)
+        + _headers_lua(request.content_type)
+        + "request = function()\n"
+        + f"  headers[{lua_string(REAL_IP_HEADER)}] = next_client()\n"
+        + f"  return wrk.format({lua_string(request.method)}, {lua_string(request.path)}, "
+        + f"headers, {body})\n"
+        + "end\n"
+    )
 
 
-def lua_cycle_get(paths: Sequence[str]) -> str:
-    """A wrk script sending GET to each of ``paths`` in turn."""
+def lua_cycle_get(workdir: Path, paths: Sequence[str], addresses: Sequence[str]) -> str:
+    """A wrk script sending GET to each of ``paths`` in turn, from each client in turn."""
     items = ",\n  ".join(lua_string(p) for p in paths)
     return (
-        f"local paths = {{\n  {items}\n}}\nlocal i = 0\n"
-        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+        lua_clients(workdir, addresses)
+        + _headers_lua(None)
+        + f"local paths = {{\n  {items}\n}}\nlocal i = 0\n"
+        + "request = function()\n"
+        + "  i = i % #paths + 1\n"
+        + f"  headers[{lua_string(REAL_IP_HEADER)}] = next_client()\n"
+        + "  return wrk.format('GET', paths[i], headers)\n"
+        + "end\n"
     )
 
 
 def lua_unique_post(
-    workdir: Path, path: str, prefix: bytes, suffix: bytes, content_type: str, name_prefix: str
+    workdir: Path,
+    path: str,
+    prefix: bytes,
+    suffix: bytes,
+    content_type: str,
+    name_prefix: str,
+    addresses: Sequence[str],
 ) -> str:
-    """A wrk script POSTing ``prefix + name + suffix`` with a new letters-only name each time."""
+    """A wrk script POSTing ``prefix + name + suffix`` with a new letters-only name each time,
+    from each client in turn."""
     (workdir / "prefix.bin").write_bytes(prefix)
     (workdir / "suffix.bin").write_bytes(suffix)
     return (
         _read_file_lua("prefix", workdir / "prefix.bin")
         + _read_file_lua("suffix", workdir / "suffix.bin")
         + _LETTERS_LUA
+        + lua_clients(workdir, addresses)
+        + _headers_lua(content_type)
         + "local counter = 0\n"
-        + f"local headers = {{['Content-Type'] = {lua_string(content_type)}}}\n"
         + "request = function()\n"
         + f"  local name = {lua_string(name_prefix)} .. letters(counter)\n"
         + "  counter = counter + 1\n"
+        + f"  headers[{lua_string(REAL_IP_HEADER)}] = next_client()\n"
         + f"  return wrk.format('POST', {lua_string(path)}, headers, prefix .. name .. suffix)\n"
         + "end\n"
     )
@@ -133,7 +179,9 @@ def run_wrk(
     fields = line.split()[1:]
     requests, duration_us, connect, read, write, status, timeout = (int(f) for f in fields[:7])
     if status:
-        raise BenchError(f"wrk saw {status} non-2xx/3xx responses out of {requests}")
+        raise BenchError(
+            f"wrk saw {status} responses with status >= 400 out of {requests} ({RATE_LIMITED_HINT})"
+        )
     return LoadResult(
         tool="wrk",
         requests=requests,
@@ -165,7 +213,8 @@ def run_threaded(
                 break
             mine.append(time.perf_counter() - began)
             if response.status != status:
-                failures.append(f"{request.describe()} returned {response.status}")
+                hint = f" ({RATE_LIMITED_HINT})" if response.status == 429 else ""
+                failures.append(f"{request.describe()} returned {response.status}{hint}")
                 break
         with lock:
             latencies.extend(mine)

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from bench import data, load, procfs, server
-from bench.client import Request, send_expect
+from bench.client import DEFAULT_CLIENTS, ClientPool, Request, send_expect
 from bench.errors import BenchError
 from bench.measure import CpuPlan, CpuSample, measure_cpu
 from bench.workloads import FLOOR, Workload, build, floor_workload
@@ -19,6 +20,8 @@ from bench.workloads import FLOOR, Workload, build, floor_workload
 BENCH_ROOT = Path(__file__).resolve().parent.parent
 FLOOR_APP = "bench.floor_app:application"
 GAPFIND_APP = "wsgi:application"
+#: Two addresses outside every client pool (which ends before 10.2.0.0), for the limiter check.
+PROBE_ADDRESSES = ("10.255.255.1", "10.255.255.2")
 
 Log = Callable[[str], None]
 
@@ -36,6 +39,7 @@ class Settings:
     connections: int
     wrk: str | None
     app_root: Path
+    clients: int = DEFAULT_CLIENTS
     quick: bool = False
     keep_temp: bool = False
 
@@ -61,6 +65,7 @@ def run(settings: Settings, dataset: data.Dataset, log: Log = stderr_log) -> lis
 def run_repetition(settings: Settings, dataset: data.Dataset, index: int, log: Log) -> Repetition:
     tmp = Path(tempfile.mkdtemp(prefix=f"gapfind-bench-{index}-"))
     tag = f"[{index}/{settings.repetitions}]"
+    pool = ClientPool(settings.clients)  # the same addresses in the same order every repetition
     try:
         db_path = tmp / "bench.db"
         env = server.app_env(db_path)
@@ -68,11 +73,12 @@ def run_repetition(settings: Settings, dataset: data.Dataset, index: int, log: L
         server.run_migrations(settings.app_root, env)
         data.seed_bulk(db_path, dataset.bulk_users, dataset.schedules)
         with ExitStack() as stack:
+            probe = pool.stamp(Request("GET", "/"))
             floor = server.start_gunicorn(
-                FLOOR, FLOOR_APP, BENCH_ROOT, env, tmp / "floor.log", Request("GET", "/")
+                FLOOR, FLOOR_APP, BENCH_ROOT, env, tmp / "floor.log", probe
             )
             stack.callback(server.stop, floor)
-            probe = Request("GET", "/health")
+            probe = pool.stamp(Request("GET", "/health"))
             app = server.start_gunicorn(
                 "GapFind", GAPFIND_APP, settings.app_root, env, tmp / "gapfind.log", probe
             )
@@ -81,7 +87,7 @@ def run_repetition(settings: Settings, dataset: data.Dataset, index: int, log: L
                 f"{tag} first response: floor {floor.startup_seconds * 1000:.0f} ms, "
                 f"GapFind {app.startup_seconds * 1000:.0f} ms"
             )
-            return _measure_all(settings, dataset, floor, app, tmp, tag, log)
+            return _measure_all(settings, dataset, pool, floor, app, tmp, tag, log)
     finally:
         if settings.keep_temp:
             log(f"{tag} kept {tmp}")
@@ -89,29 +95,50 @@ def run_repetition(settings: Settings, dataset: data.Dataset, index: int, log: L
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def seed_users(port: int, dataset: data.Dataset) -> None:
-    """Register the benchmark users through the public API (201 each)."""
+def seed_users(port: int, dataset: data.Dataset, pool: ClientPool) -> None:
+    """Register the benchmark users through the public API (201 each), from the pool's clients."""
     for name in dataset.users:
         body = data.manual_body(name, dataset.schedules[name])
-        send_expect(port, Request("POST", "/manual", body, "application/json"), 201)
+        request = Request("POST", "/manual", body, "application/json", pool.next_address())
+        send_expect(port, request, 201)
+
+
+def check_limiter_keying(port: int, dataset: data.Dataset) -> None:
+    """GapFind's limiter must be on, with the bench's default limit, and count each X-Real-IP
+    address in a window of its own: a fresh address's first request leaves limit - 1, whatever
+    other addresses sent. (Keyed by the socket address, the second probe would see less.)"""
+    limit = server.DEFAULT_LIMIT_PER_MINUTE
+    path = f"/users/{quote(dataset.users[0])}"
+    for address in PROBE_ADDRESSES:
+        request = Request("GET", path, client_ip=address)
+        response = send_expect(port, request, 200)
+        got = (response.header("X-RateLimit-Limit"), response.header("X-RateLimit-Remaining"))
+        if got != (str(limit), str(limit - 1)):
+            raise BenchError(
+                f"{request.describe()}: X-RateLimit-Limit/-Remaining {got}, expected "
+                f"{(str(limit), str(limit - 1))}: GapFind does not rate-limit per X-Real-IP "
+                "address with the benchmark's limits (see bench/server.py app_env)"
+            )
 
 
 def _measure_all(
     settings: Settings,
     dataset: data.Dataset,
+    pool: ClientPool,
     floor: server.Server,
     app: server.Server,
     tmp: Path,
     tag: str,
     log: Log,
 ) -> Repetition:
-    seed_users(app.port, dataset)
-    floor_wl = floor_workload(dataset)
-    workloads = build(dataset)
+    seed_users(app.port, dataset, pool)
+    floor_wl = floor_workload(dataset, pool)
+    workloads = build(dataset, pool)
     floor_wl.check(floor.port)
     for key in settings.keys:
         workloads[key].check(app.port)
     log(f"{tag} answers match gapfind.core for {', '.join(settings.keys)}")
+    check_limiter_keying(app.port, dataset)
     rep = Repetition()
     targets = [(floor, floor_wl)] + [(app, workloads[key]) for key in settings.keys]
     for srv, workload in targets:

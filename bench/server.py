@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from bench import procfs
-from bench.client import HOST, Request, Response, send
+from bench.client import HOST, REAL_IP_HEADER, Request, Response, send
 from bench.errors import BenchError
 
 POLL_SECONDS = 0.005
@@ -34,17 +34,49 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: Per client address and endpoint (RATELIMIT_DEFAULT), and per client for the writes
+#: (RATELIMIT_WRITES, shared by POST /manual, PUT and DELETE /users/<name>).
+DEFAULT_LIMIT_PER_MINUTE = 1000
+WRITES_LIMIT_PER_HOUR = 1000
+
+
 def app_env(db_path: Path) -> dict[str, str]:
     """The environment GapFind runs with: production config, a fresh SQLite file, and the rate
-    limiter ON (memory storage) with limits too high to trip, so its cost is measured."""
+    limiter ON as deployed (memory storage, moving window), so its cost is measured.
+
+    Production-like, as on PythonAnywhere: the app takes the client address from X-Real-IP
+    (REAL_IP_HEADER), and every request the benchmark sends carries one, drawn round-robin from
+    a pool of N addresses (``--clients``, default 512). Each client's moving window then holds a
+    handful of entries, like a real site where many students each send a few requests. From one
+    address, that one window would hold every request of the last minute (thousands to tens of
+    thousands of entries per endpoint): a state no deployment has, whose CPU and RSS cost would
+    land in every number.
+
+    The limits are realistic but never reached; a 429 fails the run like any other non-2xx, so
+    one means this arithmetic broke. Every repetition starts a fresh gunicorn, so its memory://
+    windows start empty. Round-robin gives one client at most ceil(n / N) of a phase's n
+    requests (a phase: a workload's warm-up, its sequential requests, its wrk run, a check).
+
+    * 1000 per minute per client and endpoint. The busiest endpoint is POST /results (W1, W2
+      and W2b): ~4200-5700 requests in ~15 s per repetition on the 2-vCPU VM of bench/README.md,
+      at most 21 per client for N = 512. One sync worker serves every request in turn, so 1000
+      per client to one endpoint in a minute means N * 1000 / 60 = 8500 req/s: ~20x what that
+      machine serves on /results under wrk and ~5x the floor app's own rate.
+    * 1000 per hour per client for writes (and 1000 per minute for POST /manual): the 150 users
+      seeded, one check and W4 (warm-up, sequential, wrk) are ~750-1150 writes per repetition,
+      at most 6 per client, 17 over a default run even if the windows never reset.
+    """
     env = dict(os.environ)
     env.update(
         DATABASE_URL=f"sqlite:///{db_path}",
         GAPFIND_CONFIG="production",
         RATELIMIT_ENABLED="true",
         RATELIMIT_STORAGE_URI="memory://",
-        RATELIMIT_DEFAULT="100000000 per minute",
-        RATELIMIT_WRITES="100000000 per hour",
+        RATELIMIT_STRATEGY="moving-window",
+        RATELIMIT_DEFAULT=f"{DEFAULT_LIMIT_PER_MINUTE} per minute",
+        RATELIMIT_WRITES=f"{WRITES_LIMIT_PER_HOUR} per hour",
+        REAL_IP_HEADER=REAL_IP_HEADER,
+        TRUSTED_PROXY_HOPS="0",
         PYTHONUNBUFFERED="1",
     )
     return env

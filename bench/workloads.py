@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench import data, load, verify
-from bench.client import Request, send_expect
+from bench.client import ClientPool, Request, send_expect
 
 JSON = "application/json"
 FLOOR = "floor"
@@ -25,7 +25,8 @@ FLOOR_LABEL = "floor app: POST / -> constant 2 KB JSON"
 @dataclass
 class Workload:
     """One kind of request: how to make it, what status it gets, how to check its answer once
-    (``check(port)``) and the wrk script that generates it (``wrk_script(workdir)``)."""
+    (``check(port)``) and the wrk script that generates it (``wrk_script(workdir)``). Every
+    request, the check's and wrk's included, comes from the next address of the client pool."""
 
     key: str
     label: str
@@ -36,19 +37,33 @@ class Workload:
     wrk_script: Callable[[Path], str]
 
 
-def _static(request: Request) -> tuple[Callable[[], Request], Callable[[Path], str]]:
-    return (lambda: request), (lambda workdir: load.lua_static(workdir, request))
+def _static(
+    request: Request, pool: ClientPool
+) -> tuple[Callable[[], Request], Callable[[Path], str]]:
+    def next_request() -> Request:
+        return pool.stamp(request)
+
+    def script(workdir: Path) -> str:
+        return load.lua_static(workdir, request, pool.addresses)
+
+    return next_request, script
 
 
 def _results(
-    key: str, label: str, target: float, ds: data.Dataset, n: int, options: Mapping[str, bool]
+    key: str,
+    label: str,
+    target: float,
+    ds: data.Dataset,
+    pool: ClientPool,
+    n: int,
+    options: Mapping[str, bool],
 ) -> Workload:
     names = list(ds.users[:n])
     request = Request("POST", "/results", data.json_body({"usernames": names, **options}), JSON)
-    next_request, script = _static(request)
+    next_request, script = _static(request, pool)
 
     def check(port: int) -> None:
-        payload = send_expect(port, request, 200).json()
+        payload = send_expect(port, next_request(), 200).json()
         verify.check_results(
             f"{key} {request.describe()}", payload, ds.schedules_of(names), options
         )
@@ -57,23 +72,30 @@ def _results(
 
 
 def _analyze(
-    key: str, label: str, target: float, ds: data.Dataset, names: Sequence[str], request: Request
+    key: str,
+    label: str,
+    target: float,
+    ds: data.Dataset,
+    pool: ClientPool,
+    names: Sequence[str],
+    request: Request,
 ) -> Workload:
-    next_request, script = _static(request)
+    next_request, script = _static(request, pool)
 
     def check(port: int) -> None:
-        payload = send_expect(port, request, 200).json()
+        payload = send_expect(port, next_request(), 200).json()
         verify.check_analyze(f"{key} {request.describe()}", payload, ds.schedules_of(names))
 
     return Workload(key, label, target, 200, next_request, check, script)
 
 
-def _manual(ds: data.Dataset) -> Workload:
+def _manual(ds: data.Dataset, pool: ClientPool) -> Workload:
     schedule = ds.schedules[ds.users[0]]
     counter = itertools.count()
 
     def request_for(name: str) -> Request:
-        return Request("POST", "/manual", data.manual_body(name, schedule), JSON)
+        body = data.manual_body(name, schedule)
+        return Request("POST", "/manual", body, JSON, pool.next_address())
 
     def next_request() -> Request:
         return request_for(data.username(next(counter), W4_PREFIX_PYTHON))
@@ -81,71 +103,80 @@ def _manual(ds: data.Dataset) -> Workload:
     def check(port: int) -> None:
         name = data.username(next(counter), W4_PREFIX_PYTHON)
         send_expect(port, request_for(name), 201)
-        user = send_expect(port, Request("GET", f"/users/{quote(name)}"), 200).json()
+        get = pool.stamp(Request("GET", f"/users/{quote(name)}"))
+        user = send_expect(port, get, 200).json()
         verify.check_user(f"W4 then GET /users/{name}", user, name, schedule)
 
     def script(workdir: Path) -> str:
         template = data.manual_body(NAME_PLACEHOLDER, schedule)
         prefix, suffix = template.split(NAME_PLACEHOLDER.encode())
-        return load.lua_unique_post(workdir, "/manual", prefix, suffix, JSON, W4_PREFIX_WRK)
+        return load.lua_unique_post(
+            workdir, "/manual", prefix, suffix, JSON, W4_PREFIX_WRK, pool.addresses
+        )
 
     label = "POST /manual, a new user each time"
     return Workload("W4", label, 3.5, 201, next_request, check, script)
 
 
-def _users(ds: data.Dataset) -> Workload:
+def _users(ds: data.Dataset, pool: ClientPool) -> Workload:
     paths = [f"/users/{quote(name)}" for name in ds.users]
     cycle = itertools.cycle(paths)
 
     def next_request() -> Request:
-        return Request("GET", next(cycle))
+        return Request("GET", next(cycle), client_ip=pool.next_address())
+
+    def script(workdir: Path) -> str:
+        return load.lua_cycle_get(workdir, paths, pool.addresses)
 
     def check(port: int) -> None:
         name = ds.users[0]
-        user = send_expect(port, Request("GET", paths[0]), 200).json()
+        user = send_expect(port, pool.stamp(Request("GET", paths[0])), 200).json()
         verify.check_user(f"W5 GET {paths[0]}", user, name, ds.schedules[name])
 
     label = f"GET /users/<name>, {len(paths)} users in turn"
-    return Workload("W5", label, 2.5, 200, next_request, check, lambda _: load.lua_cycle_get(paths))
+    return Workload("W5", label, 2.5, 200, next_request, check, script)
 
 
-def floor_workload(ds: data.Dataset) -> Workload:
-    """POST / on the floor app, with W1's body (which the floor does not read)."""
+def floor_workload(ds: data.Dataset, pool: ClientPool) -> Workload:
+    """POST / on the floor app with W1's headers (X-Real-IP included) and body, which the floor
+    parses like GapFind does but never reads."""
     body = data.json_body({"usernames": list(ds.users[:2])})
     request = Request("POST", "/", body, JSON)
-    next_request, script = _static(request)
+    next_request, script = _static(request, pool)
 
     def check(port: int) -> None:
-        send_expect(port, request, 200).json()
+        send_expect(port, next_request(), 200).json()
 
     return Workload(FLOOR, FLOOR_LABEL, None, 200, next_request, check, script)
 
 
-def build(ds: data.Dataset) -> dict[str, Workload]:
-    """All GapFind workloads by key, in report order."""
+def build(ds: data.Dataset, pool: ClientPool) -> dict[str, Workload]:
+    """All GapFind workloads by key, in report order, sending from ``pool``'s addresses."""
     sd_nocd = {"compute_sd": True, "no_classes_day": True}
     w3_body, w3_type = data.multipart_usernames(ds.users)
     w6_body = data.json_body({"usernames": list(ds.bulk_users)})
     n_bulk = len(ds.bulk_users)
     items: Sequence[Workload] = (
-        _results("W1", "POST /results, 2 users, defaults", 2.5, ds, 2, {}),
-        _results("W2", "POST /results, 30 users, sd + no-classes day", 3.0, ds, 30, sd_nocd),
-        _results("W2b", "POST /results, 6 users, sd", 3.5, ds, 6, {"compute_sd": True}),
+        _results("W1", "POST /results, 2 users, defaults", 2.5, ds, pool, 2, {}),
+        _results("W2", "POST /results, 30 users, sd + no-classes day", 3.0, ds, pool, 30, sd_nocd),
+        _results("W2b", "POST /results, 6 users, sd", 3.5, ds, pool, 6, {"compute_sd": True}),
         _analyze(
             "W3",
             f"POST /analyze, file upload of {len(ds.users)} users",
             4.5,
             ds,
+            pool,
             ds.users,
             Request("POST", "/analyze", w3_body, w3_type),
         ),
-        _manual(ds),
-        _users(ds),
+        _manual(ds, pool),
+        _users(ds, pool),
         _analyze(
             "W6",
             f"POST /analyze, JSON list of {n_bulk} users",
             60.0,
             ds,
+            pool,
             ds.bulk_users,
             Request("POST", "/analyze", w6_body, JSON),
         ),
