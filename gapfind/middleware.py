@@ -129,28 +129,33 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_retention(app: Flask, purge: Callable[[int], int]) -> None:
-    """Purge expired students at most once a day from inside a request.
+    """Purge expired students at most once a day, after a response has been sent.
 
     Free hosts may have no scheduled tasks; the reads already treat expired students as
-    absent, so this only reclaims space. The next due time is moved forward before the purge
-    runs, so concurrent requests in the same process do not all purge at once.
+    absent, so this only reclaims space, and it runs once the WSGI server has finished sending
+    the response (Response.call_on_close), so no client waits for it. The next due time is
+    moved forward first, so concurrent requests in the same process do not all purge at once.
     """
     days = app.config["SCHEDULE_RETENTION_DAYS"]
     if days <= 0:
         return
     state = {"due": 0.0}
 
-    def _purge_if_due() -> None:
-        now = time.monotonic()
-        if now < state["due"]:
-            return
-        state["due"] = now + 24 * 3600
+    def _purge() -> None:
         try:
-            removed = purge(days)
-        except Exception:  # the purge must never fail the request that happened to run it
+            with app.app_context():
+                removed = purge(days)
+        except Exception:  # a failed purge is retried in an hour; it never fails a request
             log.exception("daily retention purge failed")
-            state["due"] = now + 3600
+            state["due"] = time.monotonic() + 3600
         else:
             log.info("retention purge removed %d students older than %d days", removed, days)
 
-    app.before_request(_purge_if_due)
+    def _schedule_purge(response: Response) -> Response:
+        now = time.monotonic()
+        if now >= state["due"]:
+            state["due"] = now + 24 * 3600
+            response.call_on_close(_purge)
+        return response
+
+    app.after_request(_schedule_purge)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
+from typing import NamedTuple
 
 from gapfind.core.grid import DAY_LABELS, DAYS_PER_WEEK, HOUR_LABELS, HOURS_PER_DAY, WEEKDAY_COUNT
 
@@ -53,9 +54,12 @@ class GapOptions:
             raise ValueError("limit must be None or >= 0")
 
 
-@dataclass(frozen=True, slots=True)
-class Gap:
-    """One common free slot; sd is None unless the spread was asked for."""
+class Gap(NamedTuple):
+    """One common free slot; sd is None unless the spread was asked for.
+
+    A NamedTuple rather than a frozen dataclass: a request builds up to 98 of them, and a
+    tuple is several times cheaper to create while being just as immutable.
+    """
 
     hour_index: int
     day_index: int
@@ -215,6 +219,5 @@ def find_gaps(schedules: Sequence[str], options: GapOptions = GapOptions()) -> l
     rows.sort()
     if options.limit is not None:
         del rows[options.limit :]
-    # Gap objects are built last: a frozen dataclass is costly to create, and with
-    # a limit most rows are dropped before that.
+    # Gap objects are built last: with a limit most rows are dropped before that.
     return [Gap(hour, day, avg, -negated, sd) for negated, hour, day, avg, sd in rows]

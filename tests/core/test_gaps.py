@@ -4,7 +4,6 @@ import math
 import random
 import statistics
 from collections.abc import Sequence
-from dataclasses import FrozenInstanceError
 from itertools import pairwise
 
 import pytest
@@ -322,7 +321,7 @@ def test_negative_limit_is_refused() -> None:
 def test_gap_labels_and_immutability() -> None:
     gap = Gap(hour_index=6, day_index=5, avg=1.0, quality=1.0, sd=None)
     assert (gap.hour, gap.day) == ("12:30 PM", "S\u00e1bado")
-    with pytest.raises(FrozenInstanceError):
+    with pytest.raises(AttributeError):
         gap.avg = 2.0  # type: ignore[misc]
 
 
