@@ -13,6 +13,7 @@ from typing import IO, Any
 from flask import current_app, request
 
 from gapfind import schemas
+from gapfind.api.multipart import MalformedMultipart, parse_form_data
 from gapfind.errors import ApiError
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -58,27 +59,36 @@ def _file_lines(stream: IO[bytes]) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _form() -> tuple[dict[str, list[str]], dict[str, bytes]]:
+    """Text fields and file contents of a multipart or urlencoded body."""
+    if _media_type() == "multipart/form-data":
+        body = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH (413 beyond)
+        try:
+            form = parse_form_data(body, request.mimetype_params.get("boundary", ""))
+        except MalformedMultipart as error:
+            raise ApiError.body(schemas.BODY_NOT_MULTIPART) from error
+        return form.fields, form.files
+    return {key: request.form.getlist(key) for key in request.form}, {}
+
+
 def analyze_body() -> dict[str, Any]:
     """/analyze accepts JSON or a form (with an optional usernames file)."""
-    media_type = _media_type()
-    if media_type not in FORM_TYPES:
+    if _media_type() not in FORM_TYPES:
         body = json_body(schemas.BODY_MEDIA_TYPE_ANALYZE)
         if isinstance(body, dict) and body.get("usernames_file") is not None:
             # A file can only arrive as multipart; never treat JSON text as one.
             raise ApiError.field("usernames_file", schemas.FILE_NOT_TEXT)
         return body  # type: ignore[no-any-return]
-    form = request.form
+    fields, files = _form()
     data: dict[str, Any] = {}
     for key in ("usernames", "extra_usernames"):
-        values = form.getlist(key)
-        if values:
-            data[key] = values
-    if form.get("username_to_filter") is not None:
-        data["username_to_filter"] = form["username_to_filter"]
-    upload = request.files.get("usernames_file")
-    if upload is not None:
-        data["usernames_file"] = _file_lines(upload.stream)
-    elif form.get("usernames_file") is not None:
+        if fields.get(key):
+            data[key] = fields[key]
+    if fields.get("username_to_filter"):
+        data["username_to_filter"] = fields["username_to_filter"][0]
+    if "usernames_file" in files:
+        data["usernames_file"] = _file_lines(BytesIO(files["usernames_file"]))
+    elif fields.get("usernames_file"):
         # `curl -F "usernames_file=<names.txt"` sends the file's text as a plain field.
-        data["usernames_file"] = _file_lines(BytesIO(form["usernames_file"].encode("utf-8")))
+        data["usernames_file"] = _file_lines(BytesIO(fields["usernames_file"][0].encode()))
     return data
