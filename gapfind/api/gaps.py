@@ -12,7 +12,7 @@ from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
 from gapfind.core.availability import SlotAvailability, weekday_availability
 from gapfind.core.gaps import Gap, GapOptions, find_gaps
-from gapfind.core.usernames import normalize_username, username_problem
+from gapfind.core.usernames import is_valid_username, normalize_username, username_problem
 from gapfind.errors import ApiError
 
 bp = Blueprint("gaps", __name__)
@@ -93,7 +93,7 @@ def _names_in_order(raw_names: list[str]) -> list[tuple[str, str | None]]:
     seen: set[str] = set()
     entries: list[tuple[str, str | None]] = []
     for raw in raw_names:
-        key = normalize_username(raw) if username_problem(raw) is None else None
+        key = normalize_username(raw) if is_valid_username(raw) else None
         marker = key if key is not None else "\0" + raw
         if marker not in seen:
             seen.add(marker)

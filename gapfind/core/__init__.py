@@ -27,6 +27,7 @@ from gapfind.core.grid import (
 from gapfind.core.usernames import (
     USERNAME_MAX_LENGTH,
     UsernameProblem,
+    is_valid_username,
     normalize_username,
     username_problem,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "find_gaps",
     "indices_from_schedule",
     "is_schedule",
+    "is_valid_username",
     "normalize_username",
     "render_grid",
     "schedule_from_indices",

@@ -36,6 +36,12 @@ def username_problem(name: str) -> UsernameProblem | None:
     return None
 
 
+def is_valid_username(name: str) -> bool:
+    """username_problem(name) is None, in one expression: /analyze checks thousands of names
+    per request and only needs the yes/no."""
+    return len(name) <= USERNAME_MAX_LENGTH and name.isascii() and name.isalpha()
+
+
 def normalize_username(name: str) -> str:
     """Canonical key for lookups and uniqueness; only meaningful on validated names."""
     return name.lower()

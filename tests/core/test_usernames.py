@@ -5,6 +5,7 @@ import pytest
 from gapfind.core.usernames import (
     USERNAME_MAX_LENGTH,
     UsernameProblem,
+    is_valid_username,
     normalize_username,
     username_problem,
 )
@@ -47,6 +48,8 @@ def test_max_length() -> None:
 )
 def test_username_problem(name: str, expected: UsernameProblem | None) -> None:
     assert username_problem(name) is expected
+    # The fast yes/no used on thousands of names must agree with the full rules.
+    assert is_valid_username(name) is (expected is None)
 
 
 @pytest.mark.parametrize(
