@@ -106,15 +106,14 @@ _REGISTER_SQL = (
     " created_at = excluded.created_at, updated_at = excluded.updated_at"
     " WHERE students.updated_at < ?"
 )
-# How SQLAlchemy's DateTime stores values in SQLite (UTC wall time; tzinfo is not stored), so
-# rows written here read back through the ORM like any other.
-_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _driver_value(dialect: str, value: Any) -> Any:
     if dialect == "sqlite" and isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime(_SQLITE_DATETIME)
+        # Exactly how SQLAlchemy's DateTime stores values in SQLite ("YYYY-MM-DD HH:MM:SS.ffffff",
+        # UTC wall time, no offset), so rows written here read back through the ORM as usual.
+        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
     if dialect == "sqlite" and isinstance(value, list):
         return json.dumps(value)
     return value
