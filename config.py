@@ -110,7 +110,10 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
-    """The test suite: an in-memory database unless a test names another."""
+    """The test suite: an in-memory database unless a test names another.
+
+    It reads TEST_DATABASE_URL and never DATABASE_URL: the fixtures drop and create tables, and
+    an exported DATABASE_URL must not point them at a real database."""
 
     TESTING = True
     DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
