@@ -12,7 +12,7 @@ from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
 from gapfind.core.availability import SlotAvailability, weekday_availability
 from gapfind.core.gaps import Gap, GapOptions, find_gaps
-from gapfind.core.usernames import is_valid_username, normalize_username, username_problem
+from gapfind.core.usernames import username_key
 from gapfind.errors import ApiError
 
 bp = Blueprint("gaps", __name__)
@@ -93,7 +93,7 @@ def _names_in_order(raw_names: list[str]) -> list[tuple[str, str | None]]:
     seen: set[str] = set()
     entries: list[tuple[str, str | None]] = []
     for raw in raw_names:
-        key = normalize_username(raw) if is_valid_username(raw) else None
+        key = username_key(raw)
         marker = key if key is not None else "\0" + raw
         if marker not in seen:
             seen.add(marker)
@@ -128,9 +128,9 @@ def analyze() -> dict[str, Any]:
 
     to_filter = data["username_to_filter"]
     if to_filter is not None:
-        if username_problem(to_filter) is not None:
+        to_filter = username_key(to_filter)
+        if to_filter is None:
             raise ApiError.field("username_to_filter", schemas.FILTER_USER_NOT_FOUND)
-        to_filter = normalize_username(to_filter)
 
     # One query for the group and the filter user together.
     found = repository.find_schedules(usernames + [to_filter] if to_filter else usernames)

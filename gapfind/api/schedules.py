@@ -11,7 +11,7 @@ from gapfind.api.bodies import json_body
 from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
 from gapfind.core.grid import schedule_from_indices
-from gapfind.core.usernames import normalize_username, username_problem
+from gapfind.core.usernames import username_key
 from gapfind.errors import ApiError
 from gapfind.ratelimit import write_limited
 
@@ -31,9 +31,10 @@ AUTH_ERRORS = {
 
 def _lookup_name(username: str) -> str:
     """The stored form of a name from the URL; a name that cannot exist is simply absent."""
-    if username_problem(username) is not None:
+    key = username_key(username)
+    if key is None:
         raise ApiError.body(schemas.USER_NOT_FOUND, 404)
-    return normalize_username(username)
+    return key
 
 
 def _edit_token() -> str:

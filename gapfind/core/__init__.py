@@ -29,6 +29,7 @@ from gapfind.core.usernames import (
     UsernameProblem,
     is_valid_username,
     normalize_username,
+    username_key,
     username_problem,
 )
 
@@ -57,6 +58,7 @@ __all__ = [
     "render_grid",
     "schedule_from_indices",
     "slot_index",
+    "username_key",
     "username_problem",
     "validate_indices",
     "weekday_availability",

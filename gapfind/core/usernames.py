@@ -42,6 +42,12 @@ def is_valid_username(name: str) -> bool:
     return len(name) <= USERNAME_MAX_LENGTH and name.isascii() and name.isalpha()
 
 
+def username_key(name: str) -> str | None:
+    """The key a name is stored and looked up under, or None when no student can have it
+    (URLs, lists of names and operator commands treat such a name as simply absent)."""
+    return normalize_username(name) if is_valid_username(name) else None
+
+
 def normalize_username(name: str) -> str:
     """Canonical key for lookups and uniqueness; only meaningful on validated names."""
     return name.lower()

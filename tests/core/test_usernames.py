@@ -7,6 +7,7 @@ from gapfind.core.usernames import (
     UsernameProblem,
     is_valid_username,
     normalize_username,
+    username_key,
     username_problem,
 )
 
@@ -50,6 +51,7 @@ def test_username_problem(name: str, expected: UsernameProblem | None) -> None:
     assert username_problem(name) is expected
     # The fast yes/no used on thousands of names must agree with the full rules.
     assert is_valid_username(name) is (expected is None)
+    assert username_key(name) == (name.lower() if expected is None else None)
 
 
 @pytest.mark.parametrize(
