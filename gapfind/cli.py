@@ -25,7 +25,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import delete, func, select, update
 
 from gapfind import core, repository, transfer
-from gapfind.core import GapOptions, find_gaps, render_grid, username_problem, weekday_availability
+from gapfind.core import GapOptions, find_gaps, render_grid, weekday_availability
 from gapfind.extensions import db
 from gapfind.models import Student, utc_now
 from gapfind.repository import students
@@ -41,17 +41,12 @@ users = AppGroup("users", help="Import, export, inspect and purge students.")
 # --------------------------------------------------------------------------- looking students up
 
 
-def _stored_name(name: str) -> str | None:
-    """The key a name is stored under, or None for a name no student can have."""
-    return None if username_problem(name) is not None else core.normalize_username(name)
-
-
 def student_card(name: str) -> str | None:
     """A live student's name, dates and week as a labelled grid; None when there is none.
 
     People check a timetable by eye; 98 characters of 0/1 are unreadable.
     """
-    username = _stored_name(name)
+    username = core.username_key(name)
     if username is None:
         return None
     cutoff = repository.retention_cutoff()
@@ -62,7 +57,7 @@ def student_card(name: str) -> str | None:
                 students.c.created_at,
                 students.c.updated_at,
                 students.c.edit_token_hash.is_not(None),
-            ).where(students.c.username == username, transfer.is_live(cutoff))
+            ).where(students.c.username == username, repository.is_live(cutoff))
         ).one_or_none()
     if row is None:
         return None
@@ -89,7 +84,7 @@ def _unknown(name: str) -> click.ClickException:
 
 def _existing_name(name: str) -> str:
     """The stored key for a command argument; a name breaking the rules cannot be a student."""
-    username = _stored_name(name)
+    username = core.username_key(name)
     if username is None:
         raise _unknown(name)
     return username
@@ -254,7 +249,7 @@ def reset_token_command(name: str) -> None:
     with repository.write_transaction() as connection:
         result = connection.execute(
             update(students)
-            .where(students.c.username == username, transfer.is_live(cutoff))
+            .where(students.c.username == username, repository.is_live(cutoff))
             .values(edit_token_hash=repository.hash_token(token), updated_at=students.c.updated_at)
         )
     if result.rowcount == 0:
@@ -289,7 +284,7 @@ def stats_command(weeks: int) -> None:
         total, live, tokenless = connection.execute(
             select(
                 func.count(),
-                func.count().filter(transfer.is_live(cutoff)),
+                func.count().filter(repository.is_live(cutoff)),
                 func.count().filter(students.c.edit_token_hash.is_(None)),
             ).select_from(students)
         ).one()

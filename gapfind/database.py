@@ -36,6 +36,11 @@ def resolve_database_uri(app: Flask) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
+    # The hot-path SQL (gapfind.repository) is written for these two and tested on both.
+    if not url.startswith(("sqlite:", "postgresql+psycopg:")):
+        raise ValueError(
+            "DATABASE_URL must name SQLite (sqlite:///...) or PostgreSQL (postgresql://...)"
+        )
     return url
 
 

@@ -1,9 +1,9 @@
 """Queries and writes on the students table, shared by the API, the CLI and `flask shell`.
 
-Hot paths use Core statements on (username, schedule) tuples instead of ORM objects: a request
-for 5000 students then costs one round-trip and no per-row object construction. Every read
-treats a student not updated within SCHEDULE_RETENTION_DAYS as absent, so retention holds even
-on hosts that cannot schedule the purge.
+The two hot paths (reading schedules, registering) are SQL written once per supported database
+and run on the pooled driver connection; the rest uses SQLAlchemy Core. Every read treats a
+student not updated within SCHEDULE_RETENTION_DAYS as absent, so retention holds even on hosts
+that cannot schedule the purge.
 """
 
 from __future__ import annotations
@@ -12,25 +12,21 @@ import hashlib
 import hmac
 import json
 import secrets
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, insert, select, true, update
+from sqlalchemy import ColumnElement, delete, select, true, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from gapfind.database import WRITE_TRANSACTION
 from gapfind.extensions import db
 from gapfind.models import Student, utc_now
 
 students = Student.__table__
-
-# Bound parameters per IN (...): SQLite before 3.32 allows only 999 per statement.
-IN_CHUNK = 30000 if sqlite3.sqlite_version_info >= (3, 32, 0) else 900
 
 
 class UsernameTaken(Exception):
@@ -55,23 +51,20 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def retention_cutoff(now: datetime | None = None) -> datetime | None:
-    """Oldest updated_at still counted as live, or None when retention is off."""
-    days = current_app.config["SCHEDULE_RETENTION_DAYS"]
-    if days <= 0:
-        return None
+def days_ago(days: int, now: datetime | None = None) -> datetime:
+    """The instant `days` days before `now` (default: the current time)."""
     return (now or utc_now()) - timedelta(days=days)
 
 
-def _is_live(now: datetime | None = None) -> ColumnElement[bool]:
-    cutoff = retention_cutoff(now)
+def retention_cutoff(now: datetime | None = None) -> datetime | None:
+    """Oldest updated_at still counted as live, or None when retention is off."""
+    days = current_app.config["SCHEDULE_RETENTION_DAYS"]
+    return days_ago(days, now) if days > 0 else None
+
+
+def is_live(cutoff: datetime | None) -> ColumnElement[bool]:
+    """The "expired means absent" rule as a WHERE clause, for every Core query."""
     return true() if cutoff is None else students.c.updated_at >= cutoff
-
-
-@contextmanager
-def _reading() -> Iterator[Connection]:
-    with db.engine.connect() as connection:
-        yield connection
 
 
 @contextmanager
@@ -154,22 +147,9 @@ def find_schedules(usernames: Sequence[str]) -> dict[str, str]:
         return {}
     cutoff = retention_cutoff() or _EPOCH
     engine = db.engine
-    sql = _SCHEDULES_SQL.get(engine.dialect.name)
-    if sql is not None:
-        rows, _ = _driver_execute(engine, sql, (list(usernames), cutoff))
-        return dict(rows)
-    # Any other database: a portable IN list, chunked under the parameter limits.
-    found: dict[str, str] = {}
-    with _reading() as connection:
-        for start in range(0, len(usernames), IN_CHUNK):
-            chunk = usernames[start : start + IN_CHUNK]
-            rows = connection.execute(
-                select(students.c.username, students.c.schedule).where(
-                    students.c.username.in_(chunk), students.c.updated_at >= cutoff
-                )
-            )
-            found.update(rows.tuples().all())
-    return found
+    sql = _SCHEDULES_SQL[engine.dialect.name]  # SQLite or PostgreSQL (gapfind.database)
+    rows, _ = _driver_execute(engine, sql, (list(usernames), cutoff))
+    return dict(rows)
 
 
 def find_schedule(username: str) -> str | None:
@@ -184,38 +164,18 @@ def register_student(username: str, schedule: str) -> str:
     """
     token = new_edit_token()
     now = utc_now()
-    cutoff = retention_cutoff(now) or _EPOCH
-    engine = db.engine
-    if engine.dialect.name in _SCHEDULES_SQL:
-        values = (username, schedule, hash_token(token), now, now, cutoff)
-        _, changed = _driver_execute(engine, _REGISTER_SQL, values, commit=True)
-        if changed != 1:
-            raise UsernameTaken(username)
-        return token
-    try:
-        with write_transaction() as connection:
-            connection.execute(
-                delete(students).where(
-                    students.c.username == username, students.c.updated_at < cutoff
-                )
-            )
-            connection.execute(
-                insert(students).values(
-                    username=username,
-                    schedule=schedule,
-                    edit_token_hash=hash_token(token),
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    except IntegrityError as error:
-        raise UsernameTaken(username) from error
+    values = (username, schedule, hash_token(token), now, now, retention_cutoff(now) or _EPOCH)
+    _, changed = _driver_execute(db.engine, _REGISTER_SQL, values, commit=True)
+    if changed != 1:
+        raise UsernameTaken(username)
     return token
 
 
 def _check_token(connection: Connection, username: str, token: str) -> None:
     stored = connection.execute(
-        select(students.c.edit_token_hash).where(students.c.username == username, _is_live())
+        select(students.c.edit_token_hash).where(
+            students.c.username == username, is_live(retention_cutoff())
+        )
     ).one_or_none()
     if stored is None:
         raise StudentNotFound(username)
@@ -244,8 +204,8 @@ def delete_student(username: str, token: str) -> None:
 
 def expired_usernames(older_than_days: int, now: datetime | None = None) -> list[str]:
     """Students not updated for `older_than_days` days, oldest first."""
-    cutoff = (now or utc_now()) - timedelta(days=older_than_days)
-    with _reading() as connection:
+    cutoff = days_ago(older_than_days, now)
+    with db.engine.connect() as connection:
         rows = connection.execute(
             select(students.c.username)
             .where(students.c.updated_at < cutoff)
@@ -256,7 +216,7 @@ def expired_usernames(older_than_days: int, now: datetime | None = None) -> list
 
 def purge_expired(older_than_days: int, now: datetime | None = None) -> int:
     """Delete students not updated for `older_than_days` days; returns how many went."""
-    cutoff = (now or utc_now()) - timedelta(days=older_than_days)
+    cutoff = days_ago(older_than_days, now)
     with write_transaction() as connection:
         result = connection.execute(delete(students).where(students.c.updated_at < cutoff))
         return int(result.rowcount or 0)

@@ -25,13 +25,13 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, insert, select, true, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from gapfind.core.grid import SLOT_COUNT, is_schedule
 from gapfind.core.usernames import normalize_username, username_problem
 from gapfind.errors import NON_FIELD
-from gapfind.repository import students, utc
+from gapfind.repository import is_live, students, utc
 from gapfind.schemas import NOT_A_STRING, NOT_AN_OBJECT, NULL, REQUIRED, USERNAME_MESSAGES
 
 FORMATS = ("json", "django", "csv")
@@ -501,11 +501,6 @@ class ExportRow:
     username: str
     schedule: str
     created_at: datetime
-
-
-def is_live(cutoff: datetime | None) -> ColumnElement[bool]:
-    """The repository's "expired means absent" rule, for the CLI's own queries."""
-    return true() if cutoff is None else students.c.updated_at >= cutoff
 
 
 def live_students(connection: Connection, cutoff: datetime | None) -> list[ExportRow]:
