@@ -89,7 +89,8 @@ def validation_messages(error: ValidationError) -> dict[str, list[str]]:
     return flat
 
 
-def _unavailable(error: Exception, what: str) -> Response:
+def unavailable(error: Exception, what: str) -> Response:
+    """503 in the contract's shape, logged with the request id but without the details."""
     log.error(
         "%s unavailable (request %s): %s", what, g.get("request_id", "-"), error.__class__.__name__
     )
@@ -124,17 +125,17 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _database_down(error: OperationalError) -> Response:
-        return _unavailable(error, "database")
+        return unavailable(error, "database")
 
     @app.errorhandler(StorageError)
     def _limiter_storage_down(error: StorageError) -> Response:
         # Only reached when RATELIMIT_FAIL_OPEN is off: the operator chose to refuse traffic
         # rather than serve it unlimited.
-        return _unavailable(error, "rate-limit storage")
+        return unavailable(error, "rate-limit storage")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         if isinstance(error, DBAPIError) and error.connection_invalidated:
-            return _unavailable(error, "database")
+            return unavailable(error, "database")
         log.exception("unhandled error (request %s)", g.get("request_id", "-"))
         return error_response({NON_FIELD: [HTTP_MESSAGES[500]]}, 500)

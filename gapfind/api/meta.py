@@ -8,7 +8,7 @@ from sqlalchemy import text
 from gapfind import schemas
 from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
-from gapfind.errors import HTTP_MESSAGES, NON_FIELD, error_response
+from gapfind.errors import unavailable
 from gapfind.extensions import db
 from gapfind.ratelimit import exempt
 
@@ -34,10 +34,7 @@ def health() -> Response:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:  # any failure to reach the database means "not healthy"
-        current_app.logger.error("health check failed: %s", error.__class__.__name__)
-        response = error_response({NON_FIELD: [HTTP_MESSAGES[503]]}, 503)
-        response.headers["Retry-After"] = "30"
-        return response
+        return unavailable(error, "database (health check)")
     return jsonify(status="ok")
 
 
