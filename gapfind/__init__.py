@@ -22,7 +22,8 @@ from gapfind.json_provider import OrjsonProvider
 from gapfind.middleware import (
     configure_logging,
     install_proxy_support,
-    register_request_hooks,
+    install_request_envelope,
+    only_for_cross_origin_requests,
     register_retention,
 )
 from gapfind.ratelimit import init_limiter
@@ -57,8 +58,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         raise RuntimeError("Debug mode is never allowed with the production settings.")
 
     configure_logging(app)
+    install_request_envelope(app)
     install_proxy_support(app)
-    register_request_hooks(app)
     register_extensions(app)
     register_blueprints(app)
     init_limiter(app)  # after the blueprints: it applies the views' rate-limit markers
@@ -99,6 +100,7 @@ def register_extensions(app: Flask) -> None:
         always_send=False,
         max_age=600,
     )
+    only_for_cross_origin_requests(app)
 
     # Flask-Migrate brings Alembic (~6 MB per worker): bind it only for the `flask` CLI, which
     # is where `flask db ...` runs.

@@ -11,11 +11,13 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, jsonify
 from limits.errors import StorageError
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from gapfind.middleware import request_id
 
 log = logging.getLogger("gapfind.errors")
 
@@ -91,9 +93,7 @@ def validation_messages(error: ValidationError) -> dict[str, list[str]]:
 
 def unavailable(error: Exception, what: str) -> Response:
     """503 in the contract's shape, logged with the request id but without the details."""
-    log.error(
-        "%s unavailable (request %s): %s", what, g.get("request_id", "-"), error.__class__.__name__
-    )
+    log.error("%s unavailable (request %s): %s", what, request_id(), error.__class__.__name__)
     response = error_response({NON_FIELD: [HTTP_MESSAGES[503]]}, 503)
     response.headers["Retry-After"] = "30"
     return response
@@ -137,5 +137,5 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception) -> Response:
         if isinstance(error, DBAPIError) and error.connection_invalidated:
             return unavailable(error, "database")
-        log.exception("unhandled error (request %s)", g.get("request_id", "-"))
+        log.exception("unhandled error (request %s)", request_id())
         return error_response({NON_FIELD: [HTTP_MESSAGES[500]]}, 500)

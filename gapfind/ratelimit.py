@@ -3,25 +3,38 @@
 Each app gets its own Limiter, built in the factory after the blueprints: Flask-Limiter keeps
 its settings (storage, strategy, default limits, enabled) on the Limiter object, so one
 module-level object would let the first app's settings win for every later app of the process.
-Views only carry markers (`write_limited`, `exempt`); `init_limiter` applies them.
+Views only carry markers (`write_limited`, `exempt`); `init_limiter` turns them into a table.
 
-The in-memory storage is replaced too: limits' MemoryStorage expires entries from a
-threading.Timer that it restarts on the first hit after each 10 ms pause, so a lightly loaded
-one-worker site starts a new thread for nearly every request and the server thread then waits
-for the GIL behind it. Expiring inline, at most once a second, gives the same limits (a moving
-window never depends on expiry to count correctly; expiry only frees memory) at a fraction of
-the cost. It registers under "memory", so the default RATELIMIT_STORAGE_URI stays "memory://".
+Two parts of Flask-Limiter are replaced, both for their cost on a one-worker host:
+
+* Its per-request resolution. For every request Flask-Limiter works out again which limits
+  apply to the endpoint (defaults, decorated, blueprint, exemptions, hints), parsing the limit
+  strings anew each time: about 40 % of the CPU of a small GapFind request (profiled under
+  gunicorn, see README "Performance"). GapFind's limits are fixed when the app is built
+  (RATELIMIT_DEFAULT per endpoint, RATELIMIT_WRITES shared by the writes, none on the exempt
+  views), so `GapFindLimiter` resolves them once per endpoint. Each request then makes the same
+  storage calls Flask-Limiter makes (one hit per limit, same keys, same order, first breach
+  stops), and the rest stays Flask-Limiter's: storage and strategy from RATELIMIT_*, the
+  X-RateLimit-*/Retry-After headers, RateLimitExceeded, swallowing storage errors.
+* limits' in-memory storage, which expires entries from a threading.Timer that it restarts on
+  the first hit after each 10 ms pause: a lightly loaded one-worker site starts a new thread for
+  nearly every request, and the server thread then waits for the GIL behind it. Expiring inline,
+  at most once a second, gives the same limits (a moving window never depends on expiry to
+  count correctly; expiry only frees memory). It registers under "memory", so the default
+  RATELIMIT_STORAGE_URI stays "memory://".
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from flask import Flask, current_app, request
-from flask_limiter import Limiter
+from flask import Flask, request
+from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
+from flask_limiter._limits import RuntimeLimit
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 from limits.storage import MemoryStorage
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -29,6 +42,83 @@ View = TypeVar("View", bound=Callable[..., Any])
 EXPIRY_INTERVAL_S = 1.0
 WRITES_SCOPE = "writes"
 _MARK = "gapfind_rate_limit"
+
+
+class EndpointLimit(NamedTuple):
+    """One limit of an endpoint with its bucket: the endpoint's own, or a shared scope."""
+
+    rule: RuntimeLimit
+    scope: str
+
+
+class GapFindLimiter(Limiter):
+    """Flask-Limiter with each endpoint's limits resolved once, when the app is built."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.endpoint_limits: dict[str, list[EndpointLimit]] = {}
+
+    def plan(self, app: Flask, default: str, writes: str) -> None:
+        """Resolve every endpoint's limits from its marker (see `write_limited`, `exempt`)."""
+        defaults = parse_many(default)
+        shared = parse_many(writes)
+        for endpoint, view in app.view_functions.items():
+            mark = getattr(view, _MARK, None)
+            if mark == "exempt" or endpoint == "static":
+                continue
+            limits = [self._rule(item, endpoint, shared=False) for item in defaults]
+            if mark == WRITES_SCOPE:
+                limits += [self._rule(item, WRITES_SCOPE, shared=True) for item in shared]
+            # Flask-Limiter's order: the shortest window first; the first breach stops.
+            self.endpoint_limits[endpoint] = sorted(limits, key=lambda limit: limit.rule.limit)
+
+    def _rule(self, item: Any, scope: str, *, shared: bool) -> EndpointLimit:
+        rule = RuntimeLimit(item, self._key_func, WRITES_SCOPE if shared else None, shared=shared)
+        return EndpointLimit(rule, scope)
+
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        """The before_request hook: hit each of the endpoint's limits in its bucket."""
+        limits = self.endpoint_limits.get(request.endpoint or "")
+        if not limits or any(is_exempt() for is_exempt in self._request_filters):
+            return
+        key = self._key_func()
+        checked: list[RequestLimit] = []
+        try:
+            for limit in limits:
+                args = [key, limit.scope]
+                if self._key_prefix:
+                    args.insert(0, self._key_prefix)
+                allowed = self.limiter.hit(limit.rule.limit, *args)
+                checked.append(
+                    RequestLimit(self, limit.rule.limit, args, not allowed, limit.rule.shared)
+                )
+                if not allowed:
+                    self.logger.info(
+                        "ratelimit %s (%s) exceeded at endpoint: %s",
+                        limit.rule.limit,
+                        key,
+                        limit.scope,
+                    )
+                    self._remember(checked, checked[-1])
+                    raise RateLimitExceeded(limit.rule)
+        except RateLimitExceeded:
+            raise
+        except Exception:
+            if not self._swallow_errors:
+                raise
+            self.logger.exception("Failed to rate limit. Swallowing error")
+            return
+        # The headers describe the endpoint's own limit rather than the shared bucket.
+        own = [checked_limit for checked_limit in checked if not checked_limit.shared]
+        self._remember(checked, (own or checked)[0])
+
+    def _remember(self, checked: list[RequestLimit], for_headers: RequestLimit) -> None:
+        """Where Flask-Limiter's after_request hook reads the limit its headers describe."""
+        context = self.context
+        context.view_rate_limits = checked
+        context.view_rate_limit = for_headers
 
 
 class InlineExpiryMemoryStorage(MemoryStorage):
@@ -62,10 +152,6 @@ def exempt(view: View) -> View:
     return view
 
 
-def _writes_limit() -> str:
-    return str(current_app.config["RATELIMIT_WRITES"])
-
-
 def _is_preflight() -> bool:
     # A CORS preflight that spent the bucket would be answered 429, which the browser reports
     # as a CORS failure and hides the real answer from the user.
@@ -81,21 +167,15 @@ def storage_options(storage_uri: str) -> dict[str, Any]:
     return options
 
 
-def init_limiter(app: Flask) -> Limiter:
-    """Bind a new Limiter to `app` and apply the views' markers (call after the blueprints)."""
+def init_limiter(app: Flask) -> GapFindLimiter:
+    """Bind a new limiter to `app` and resolve the views' markers (call after the blueprints)."""
     app.config.setdefault(
         "RATELIMIT_STORAGE_OPTIONS", storage_options(app.config["RATELIMIT_STORAGE_URI"])
     )
     app.config["RATELIMIT_SWALLOW_ERRORS"] = app.config["RATELIMIT_FAIL_OPEN"]
-    limiter = Limiter(key_func=get_remote_address)
+    limiter = GapFindLimiter(key_func=get_remote_address)
     limiter.init_app(app)
     limiter.request_filter(_is_preflight)
-    writes = limiter.shared_limit(_writes_limit, scope=WRITES_SCOPE, override_defaults=False)
-    for endpoint, view in list(app.view_functions.items()):
-        mark = getattr(view, _MARK, None)
-        if mark == WRITES_SCOPE:
-            app.view_functions[endpoint] = writes(view)
-        elif mark == "exempt":
-            app.view_functions[endpoint] = limiter.exempt(view)
+    limiter.plan(app, app.config["RATELIMIT_DEFAULT"], app.config["RATELIMIT_WRITES"])
     app.extensions["gapfind.limiter"] = limiter
     return limiter

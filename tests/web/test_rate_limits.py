@@ -180,13 +180,75 @@ def test_disabling_limits_in_one_app_leaves_another_limited(
 
 
 def test_writes_limit_setting_is_read_per_app(app_factory: Callable[..., Flask]) -> None:
-    """RATELIMIT_WRITES is resolved per request from the app's config."""
+    """RATELIMIT_WRITES is read from each app's own config."""
     app = app_factory(**limited(RATELIMIT_WRITES="1 per hour"))
     client = app.test_client()
     register(client, "ana")
     response = client.post("/manual", json={"username": "bob", "list_of_indices": [[0, 0]]})
     assert_rate_limited(response, 1)
     assert WRITES_LIMIT != "1 per hour"
+
+
+# ----------------------------------------------------------------- the per-endpoint table
+#
+# gapfind.ratelimit resolves each endpoint's limits once instead of per request; these pin
+# down what Flask-Limiter's own resolution did, so the table cannot drift from it.
+
+
+def test_every_limit_of_a_multi_limit_default_is_enforced(
+    app_factory: Callable[..., Flask], storage_uri: str
+) -> None:
+    """RATELIMIT_DEFAULT "5 per hour;2 per minute": the minute refuses the 3rd request, and the
+    headers describe the limit with the shortest window, as Flask-Limiter orders them."""
+    app = app_factory(**limited(storage_uri, RATELIMIT_DEFAULT="5 per hour;2 per minute"))
+    client = app.test_client()
+    first = client.get("/users/nadie")
+    assert first.headers["X-RateLimit-Limit"] == "2"
+    assert first.headers["X-RateLimit-Remaining"] == "1"
+    assert client.get("/users/nadie").status_code == 404
+    assert_rate_limited(client.get("/users/nadie"), 2)
+
+
+def test_a_write_reports_its_endpoint_limit_until_the_shared_bucket_refuses(
+    limited_app: Flask,
+) -> None:
+    client = limited_app.test_client()
+    response = client.post("/manual", json={"username": "ana", "list_of_indices": [[0, 0]]})
+    assert response.status_code == 201
+    # Both buckets were spent; the headers describe the endpoint's own one.
+    assert response.headers["X-RateLimit-Limit"] == str(LIMIT)
+    assert response.headers["X-RateLimit-Remaining"] == str(LIMIT - 1)
+
+
+def test_limits_are_counted_per_endpoint_except_the_shared_writes(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    for _ in range(LIMIT):
+        client.get("/users/nadie")
+    assert client.get("/users/nadie").status_code == 429
+    # Another endpoint has its own bucket for the same client.
+    response = client.post("/results", json={"usernames": ["nadie"]})
+    assert response.status_code == 400  # answered (nobody by that name), not refused
+    assert response.headers["X-RateLimit-Remaining"] == str(LIMIT - 1)
+
+
+def test_the_table_uses_flask_limiters_keys(app_factory: Callable[..., Flask]) -> None:
+    """Same storage keys as Flask-Limiter's own resolution ("LIMITER/<client>/<endpoint>/..."
+    and the shared "writes" scope), so counts survive an upgrade that drops the table, and a
+    Redis shared with an older deployment keeps counting the same buckets."""
+    app = app_factory(**limited())
+    limiter = app.extensions["gapfind.limiter"]
+    client = app.test_client()
+    client.post("/manual", json={"username": "ana", "list_of_indices": [[0, 0]]})
+    keys = set(limiter.storage.events)
+    assert keys == {
+        f"LIMITER/127.0.0.1/schedules.register/{LIMIT}/1/hour",
+        f"LIMITER/127.0.0.1/writes/{WRITES}/1/hour",
+    }
+    assert "meta.health" not in limiter.endpoint_limits
+    assert [limit.scope for limit in limiter.endpoint_limits["schedules.register"]] == [
+        "schedules.register",
+        "writes",
+    ]
 
 
 # ----------------------------------------------------------------- memory storage
