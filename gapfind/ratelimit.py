@@ -28,14 +28,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
-from flask import Flask, request
-from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
+from flask import Flask, Response, request
+from flask_limiter import HeaderNames, Limiter, RateLimitExceeded
 from flask_limiter._limits import RuntimeLimit
 from flask_limiter.util import get_remote_address
-from limits import parse_many
+from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
+from werkzeug.http import http_date
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -51,12 +53,47 @@ class EndpointLimit(NamedTuple):
     scope: str
 
 
+class Spent(NamedTuple):
+    """The limit a response's headers describe, kept from before_request to after_request."""
+
+    limit: RateLimitItem
+    args: list[str]
+
+
+_SPENT = "gapfind.rate_limit"  # request.environ key
+
+
 class GapFindLimiter(Limiter):
-    """Flask-Limiter with each endpoint's limits resolved once, when the app is built."""
+    """Flask-Limiter with each endpoint's limits resolved once, when the app is built.
+
+    Flask-Limiter's own request hooks are swapped for three small ones here (see the module
+    docstring); its configuration, storage, strategy, exception and header names are used
+    as they are.
+    """
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.endpoint_limits: dict[str, list[EndpointLimit]] = {}
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        if not self.enabled:
+            return  # Flask-Limiter registered nothing
+        # Flask-Limiter's before_request is `self._check_request_limit`, overridden below. Its
+        # after_request and teardown hooks keep per-request state for the generic resolution;
+        # ours keeps one small tuple in the WSGI environ instead, so theirs are replaced in place
+        # (same position, same order relative to the other hooks).
+        after = app.after_request_funcs.setdefault(None, [])
+        after[:] = [self._add_headers if self._owns(hook) else hook for hook in after]
+        teardown = app.teardown_request_funcs.setdefault(None, [])
+        teardown[:] = [hook for hook in teardown if not self._owns(hook)]
+
+    def _owns(self, hook: Callable[..., Any]) -> bool:
+        """Whether `hook` is one of the after_request/teardown hooks Flask-Limiter bound."""
+        bound_to = getattr(hook, "__self__", None)
+        if isinstance(hook, partial):
+            bound_to = hook.args[0] if hook.args else None
+        return bound_to is self and getattr(hook, "__name__", "") != "_check_request_limit"
 
     def plan(self, app: Flask, default: str, writes: str) -> None:
         """Resolve every endpoint's limits from its marker (see `write_limited`, `exempt`)."""
@@ -72,53 +109,76 @@ class GapFindLimiter(Limiter):
             # Flask-Limiter's order: the shortest window first; the first breach stops.
             self.endpoint_limits[endpoint] = sorted(limits, key=lambda limit: limit.rule.limit)
 
-    def _rule(self, item: Any, scope: str, *, shared: bool) -> EndpointLimit:
+    def _rule(self, item: RateLimitItem, scope: str, *, shared: bool) -> EndpointLimit:
         rule = RuntimeLimit(item, self._key_func, WRITES_SCOPE if shared else None, shared=shared)
         return EndpointLimit(rule, scope)
 
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
     ) -> None:
-        """The before_request hook: hit each of the endpoint's limits in its bucket."""
+        """before_request: spend one hit of each of the endpoint's limits, in its bucket.
+
+        The headers then describe the endpoint's own limit, or on a refusal the breached one.
+        """
         limits = self.endpoint_limits.get(request.endpoint or "")
         if not limits or any(is_exempt() for is_exempt in self._request_filters):
             return
         key = self._key_func()
-        checked: list[RequestLimit] = []
+        environ = request.environ
+        described: EndpointLimit | None = None
         try:
             for limit in limits:
+                item = limit.rule.limit
                 args = [key, limit.scope]
                 if self._key_prefix:
                     args.insert(0, self._key_prefix)
-                allowed = self.limiter.hit(limit.rule.limit, *args)
-                checked.append(
-                    RequestLimit(self, limit.rule.limit, args, not allowed, limit.rule.shared)
-                )
-                if not allowed:
+                if not self.limiter.hit(item, *args):
+                    environ[_SPENT] = Spent(item, args)
                     self.logger.info(
-                        "ratelimit %s (%s) exceeded at endpoint: %s",
-                        limit.rule.limit,
-                        key,
-                        limit.scope,
+                        "ratelimit %s (%s) exceeded at endpoint: %s", item, key, limit.scope
                     )
-                    self._remember(checked, checked[-1])
                     raise RateLimitExceeded(limit.rule)
+                if described is None or (described.rule.shared and not limit.rule.shared):
+                    described = limit
+                    environ[_SPENT] = Spent(item, args)
         except RateLimitExceeded:
             raise
         except Exception:
+            environ.pop(_SPENT, None)
             if not self._swallow_errors:
                 raise
             self.logger.exception("Failed to rate limit. Swallowing error")
-            return
-        # The headers describe the endpoint's own limit rather than the shared bucket.
-        own = [checked_limit for checked_limit in checked if not checked_limit.shared]
-        self._remember(checked, (own or checked)[0])
 
-    def _remember(self, checked: list[RequestLimit], for_headers: RequestLimit) -> None:
-        """Where Flask-Limiter's after_request hook reads the limit its headers describe."""
-        context = self.context
-        context.view_rate_limits = checked
-        context.view_rate_limit = for_headers
+    def _add_headers(self, response: Response) -> Response:
+        """after_request: X-RateLimit-Limit/-Remaining/-Reset and Retry-After, as Flask-Limiter
+        writes them (an earlier Retry-After, e.g. a 503's, is kept if it is later)."""
+        spent: Spent | None = request.environ.get(_SPENT)
+        if spent is None or not self._headers_enabled:
+            return response
+        try:
+            reset, remaining = self.limiter.get_window_stats(spent.limit, *spent.args)
+        except Exception:
+            if not self._swallow_errors:
+                raise
+            self.logger.exception("Failed to update rate limit headers. Swallowing error")
+            return response
+        reset_at = int(reset + 1)
+        names = self._header_mapping
+        headers = response.headers
+        headers.add(names[HeaderNames.LIMIT], str(spent.limit.amount))
+        headers.add(names[HeaderNames.REMAINING], str(remaining))
+        headers.add(names[HeaderNames.RESET], str(reset_at))
+        # Only error answers (a 503) set their own Retry-After before this hook.
+        earlier = headers.get("Retry-After") if response.status_code >= 400 else None
+        if earlier is not None and earlier.isdigit():
+            reset_at = max(reset_at, int(time.time()) + int(earlier))
+        retry_after = (
+            http_date(reset_at)
+            if self._retry_after == "http-date"
+            else str(int(reset_at - time.time()))
+        )
+        headers.set(names[HeaderNames.RETRY_AFTER], retry_after)
+        return response
 
 
 class InlineExpiryMemoryStorage(MemoryStorage):

@@ -56,12 +56,12 @@ def _file_lines(stream: IO[bytes]) -> list[str]:
         raise ApiError.field("usernames_file", schemas.FILE_NOT_TEXT) from error
     if "\x00" in text:
         raise ApiError.field("usernames_file", schemas.FILE_NOT_TEXT)
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [name for name in map(str.strip, text.splitlines()) if name]
 
 
-def _form() -> tuple[dict[str, list[str]], dict[str, bytes]]:
+def _form(media_type: str) -> tuple[dict[str, list[str]], dict[str, bytes]]:
     """Text fields and file contents of a multipart or urlencoded body."""
-    if _media_type() == "multipart/form-data":
+    if media_type == "multipart/form-data":
         body = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH (413 beyond)
         try:
             form = parse_form_data(body, request.mimetype_params.get("boundary", ""))
@@ -73,13 +73,14 @@ def _form() -> tuple[dict[str, list[str]], dict[str, bytes]]:
 
 def analyze_body() -> dict[str, Any]:
     """/analyze accepts JSON or a form (with an optional usernames file)."""
-    if _media_type() not in FORM_TYPES:
+    media_type = _media_type()
+    if media_type not in FORM_TYPES:
         body = json_body(schemas.BODY_MEDIA_TYPE_ANALYZE)
         if isinstance(body, dict) and body.get("usernames_file") is not None:
             # A file can only arrive as multipart; never treat JSON text as one.
             raise ApiError.field("usernames_file", schemas.FILE_NOT_TEXT)
         return body  # type: ignore[no-any-return]
-    fields, files = _form()
+    fields, files = _form(media_type)
     data: dict[str, Any] = {}
     for key in ("usernames", "extra_usernames"):
         if fields.get(key):

@@ -12,7 +12,8 @@ from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
 from gapfind.core.availability import SlotAvailability, weekday_availability
 from gapfind.core.gaps import Gap, GapOptions, find_gaps
-from gapfind.core.usernames import username_key
+from gapfind.core.grid import DAY_LABELS, HOUR_LABELS
+from gapfind.core.usernames import username_key, username_keys
 from gapfind.errors import ApiError
 
 bp = Blueprint("gaps", __name__)
@@ -65,26 +66,28 @@ def results() -> dict[str, Any]:
 # tests/api/test_response_shapes.py checks every answer against those schemas.
 def gap_json(gap: Gap) -> dict[str, Any]:
     """One gap in the contract's shape ("sd" only when it was computed)."""
+    hour_index, day_index, avg, quality, sd = gap  # unpacking: no attribute lookups
     body = {
-        "day": gap.day,
-        "hour": gap.hour,
-        "avg": gap.avg,
-        "quality": gap.quality,
-        "day_index": gap.day_index,
-        "hour_index": gap.hour_index,
+        "day": DAY_LABELS[day_index],
+        "hour": HOUR_LABELS[hour_index],
+        "avg": avg,
+        "quality": quality,
+        "day_index": day_index,
+        "hour_index": hour_index,
     }
-    if gap.sd is not None:
-        body["sd"] = gap.sd
+    if sd is not None:
+        body["sd"] = sd
     return body
 
 
 def slot_json(slot: SlotAvailability) -> dict[str, Any]:
     """One weekday hour of /analyze."""
+    hour_index, day_index, number_of_students, availability = slot
     return {
-        "day_index": slot.day_index,
-        "hour_index": slot.hour_index,
-        "number_of_students": slot.number_of_students,
-        "availability": slot.availability,
+        "day_index": day_index,
+        "hour_index": hour_index,
+        "number_of_students": number_of_students,
+        "availability": availability,
     }
 
 
@@ -92,8 +95,7 @@ def _names_in_order(raw_names: list[str]) -> list[tuple[str, str | None]]:
     """Each distinct name once, in input order: (as given, lookup key or None if impossible)."""
     seen: set[str] = set()
     entries: list[tuple[str, str | None]] = []
-    for raw in raw_names:
-        key = username_key(raw)
+    for raw, key in zip(raw_names, username_keys(raw_names), strict=True):
         marker = key if key is not None else "\0" + raw
         if marker not in seen:
             seen.add(marker)

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 from gapfind.core.grid import HOURS_PER_DAY, SLOT_COUNT, WEEKDAY_COUNT, is_schedule, slot_index
 
+_new_tuple = tuple.__new__
+
 
 class SlotAvailability(NamedTuple):
     """Free head count at one weekday slot, and its share of the whole group (a NamedTuple:
@@ -53,9 +55,9 @@ def weekday_availability(
     count = len(schedules)
     # In the joined string, slot s of every student sits at s, s+98, s+196, ...
     joined = "".join(schedules)
-    result = []
-    for hour, day in slots:
-        slot = slot_index(hour, day)
-        free = joined[slot::SLOT_COUNT].count("0")
-        result.append(SlotAvailability(hour, day, free, free / count if count else 0.0))
-    return result
+    frees = [joined[slot_index(hour, day) :: SLOT_COUNT].count("0") for hour, day in slots]
+    # tuple.__new__ is what SlotAvailability(...) ends in, minus a Python-level call per slot.
+    return [
+        _new_tuple(SlotAvailability, (hour, day, free, free / count if count else 0.0))
+        for (hour, day), free in zip(slots, frees, strict=True)
+    ]

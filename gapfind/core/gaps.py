@@ -36,6 +36,7 @@ _DAY_FIELDS = struct.Struct(f"<{3 * HOURS_PER_DAY}I")
 
 _QUALITY_SPAN = 12  # quality falls from 1 (avg 1) to 0 (avg 13)
 _QUALITY_SPAN_SD = 18  # wider span once the spread is added to the average
+_new_tuple = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,19 +156,6 @@ def _class_free_day_is_free(day_index: int, options: GapOptions) -> bool:
     return day_index < WEEKDAY_COUNT or not options.ignore_weekend
 
 
-def _quality(total: int, spread: int, count: int, compute_sd: bool) -> tuple[float, float | None]:
-    """Quality and sd from integers only, so equal inputs give bit-identical floats.
-
-    total = S (sum of distances), spread = n*Q - S*S (n^2 times the variance),
-    count = n. math.sqrt is correctly rounded, so S + sqrt(spread) is exact whenever
-    it is mathematically an integer, and two slots tie exactly when they should.
-    """
-    if not compute_sd:
-        return 1 - (total / count - 1) / _QUALITY_SPAN, None
-    root = math.sqrt(spread)
-    return 1 - ((total + root) / count - 1) / _QUALITY_SPAN_SD, root / count
-
-
 # (-quality, hour_index, day_index, avg, sd): sorting these plain tuples orders by
 # quality descending, then row-major (hour, then day) for exact ties; (hour, day) is
 # unique, so avg and sd are never compared.
@@ -175,15 +163,34 @@ _Row = tuple[float, int, int, float, float | None]
 
 
 def _day_rows(day_index: int, packed: int, count: int, compute_sd: bool) -> list[_Row]:
+    """The rows of one day's free slots, from its packed sums.
+
+    Quality and sd come from integers only, so equal inputs give bit-identical floats:
+    with S the sum of distances and Q the sum of their squares, n^2 times the variance is
+    n*Q - S*S, and math.sqrt is correctly rounded, so S + sqrt(n*Q - S*S) is exact whenever
+    it is mathematically an integer, and two slots tie exactly when they should.
+    """
     fields = _DAY_FIELDS.unpack(packed.to_bytes(_DAY_FIELDS.size, "little"))
+    totals = fields[_DISTANCE:_SQUARE]
+    free = [hour for hour, blocked in enumerate(fields[_BLOCKED:]) if not blocked]
+    if not compute_sd:
+        return [
+            (
+                -(1 - (totals[hour] / count - 1) / _QUALITY_SPAN),
+                hour,
+                day_index,
+                totals[hour] / count,
+                None,
+            )
+            for hour in free
+        ]
+    squares = fields[_SQUARE:_BLOCKED]
     rows: list[_Row] = []
-    for hour_index in range(HOURS_PER_DAY):
-        if fields[_BLOCKED + hour_index]:
-            continue  # someone is in class or off campus: no gap for anyone
-        total = fields[_DISTANCE + hour_index]
-        spread = count * fields[_SQUARE + hour_index] - total * total
-        quality, sd = _quality(total, spread, count, compute_sd)
-        rows.append((-quality, hour_index, day_index, total / count, sd))
+    for hour in free:
+        total = totals[hour]
+        root = math.sqrt(count * squares[hour] - total * total)
+        quality = 1 - ((total + root) / count - 1) / _QUALITY_SPAN_SD
+        rows.append((-quality, hour, day_index, total / count, root / count))
     return rows
 
 
@@ -219,5 +226,6 @@ def find_gaps(schedules: Sequence[str], options: GapOptions = GapOptions()) -> l
     rows.sort()
     if options.limit is not None:
         del rows[options.limit :]
-    # Gap objects are built last: with a limit most rows are dropped before that.
-    return [Gap(hour, day, avg, -negated, sd) for negated, hour, day, avg, sd in rows]
+    # Gap objects are built last: with a limit most rows are dropped before that. tuple.__new__
+    # is what Gap(...) ends in, minus the Python-level __new__ in between (up to 98 per call).
+    return [_new_tuple(Gap, (hour, day, avg, -negated, sd)) for negated, hour, day, avg, sd in rows]

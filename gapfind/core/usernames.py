@@ -8,6 +8,7 @@ becoming another user's name.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 
 USERNAME_MAX_LENGTH = 30
@@ -46,6 +47,16 @@ def username_key(name: str) -> str | None:
     """The key a name is stored and looked up under, or None when no student can have it
     (URLs, lists of names and operator commands treat such a name as simply absent)."""
     return normalize_username(name) if is_valid_username(name) else None
+
+
+def username_keys(names: Iterable[str]) -> list[str | None]:
+    """username_key of each name, in one comprehension: /analyze looks up thousands of names,
+    and two function calls per name cost more than the checks themselves."""
+    most = USERNAME_MAX_LENGTH
+    return [
+        name.lower() if len(name) <= most and name.isascii() and name.isalpha() else None
+        for name in names
+    ]
 
 
 def normalize_username(name: str) -> str:

@@ -8,6 +8,7 @@ from gapfind.core.usernames import (
     is_valid_username,
     normalize_username,
     username_key,
+    username_keys,
     username_problem,
 )
 
@@ -52,6 +53,15 @@ def test_username_problem(name: str, expected: UsernameProblem | None) -> None:
     # The fast yes/no used on thousands of names must agree with the full rules.
     assert is_valid_username(name) is (expected is None)
     assert username_key(name) == (name.lower() if expected is None else None)
+    assert username_keys([name]) == [username_key(name)]
+
+
+def test_username_keys_keeps_order_and_length() -> None:
+    names = ["Ana", "", "bob", "ana", "x" * (USERNAME_MAX_LENGTH + 1), "Jos\u00e9", "CARLA"]
+    assert username_keys(names) == [username_key(name) for name in names]
+    assert username_keys(names) == ["ana", None, "bob", "ana", None, None, "carla"]
+    assert username_keys(iter(names)) == username_keys(names)  # any iterable
+    assert username_keys([]) == []
 
 
 @pytest.mark.parametrize(

@@ -220,6 +220,22 @@ def test_a_write_reports_its_endpoint_limit_until_the_shared_bucket_refuses(
     assert response.headers["X-RateLimit-Remaining"] == str(LIMIT - 1)
 
 
+def test_the_endpoint_limit_is_described_even_when_the_shared_one_is_checked_first(
+    app_factory: Callable[..., Flask],
+) -> None:
+    """With RATELIMIT_WRITES on a shorter window it is checked first; the headers of an
+    accepted write still describe the endpoint's own limit, as Flask-Limiter's do."""
+    app = app_factory(**limited(RATELIMIT_WRITES="2 per minute"))
+    client = app.test_client()
+    response = client.post("/manual", json={"username": "ana", "list_of_indices": [[0, 0]]})
+    assert response.status_code == 201
+    assert response.headers["X-RateLimit-Limit"] == str(LIMIT)
+    register(client, "bob")
+    assert_rate_limited(
+        client.post("/manual", json={"username": "carla", "list_of_indices": [[0, 0]]}), 2
+    )
+
+
 def test_limits_are_counted_per_endpoint_except_the_shared_writes(limited_app: Flask) -> None:
     client = limited_app.test_client()
     for _ in range(LIMIT):
