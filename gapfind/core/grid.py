@@ -120,6 +120,22 @@ def _is_int(value: object) -> TypeGuard[int]:
 
 
 def _check_pair(pair: object) -> tuple[int, int]:
+    # The shape every well-formed JSON body has, tested first with exact types (a bool is not
+    # an int here): a registration checks up to 98 pairs, most requests have no error.
+    if type(pair) is list and len(pair) == 2:
+        hour_index, day_index = pair
+        if (
+            type(hour_index) is int
+            and type(day_index) is int
+            and 0 <= hour_index < HOURS_PER_DAY
+            and 0 <= day_index < DAYS_PER_WEEK
+        ):
+            return hour_index, day_index
+    return _diagnose_pair(pair)
+
+
+def _diagnose_pair(pair: object) -> tuple[int, int]:
+    """The full rules: tuples and int subclasses too, and which problem comes first."""
     if not isinstance(pair, (list, tuple)) or len(pair) != 2:
         raise InvalidIndices(IndicesProblem.NOT_PAIR)
     hour_index, day_index = pair

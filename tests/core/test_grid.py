@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import gapfind.core
 from gapfind.core.grid import (
@@ -20,6 +22,7 @@ from gapfind.core.grid import (
     WEEKDAY_COUNT,
     IndicesProblem,
     InvalidIndices,
+    _diagnose_pair,
     day_column,
     indices_from_schedule,
     is_schedule,
@@ -312,3 +315,28 @@ def test_core_imports_only_the_stdlib(path: Path) -> None:
 def test_core_reexports_its_public_names(name: str) -> None:
     assert name in gapfind.core.__all__
     assert hasattr(gapfind.core, name)
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 20) | st.floats(-1, 20) | st.text(max_size=2),
+    lambda children: st.lists(children, max_size=3) | st.tuples(children, children),
+    max_leaves=6,
+)
+
+
+@given(st.lists(_JSONISH, min_size=1, max_size=6))
+def test_the_fast_pair_check_agrees_with_the_full_rules(pairs: list[object]) -> None:
+    """validate_indices checks the usual [int, int] shape first; whatever the input, the
+    answer (pairs, or the first problem) must be the one the full rules give."""
+
+    def full_rules(values: list[object]) -> list[tuple[int, int]] | IndicesProblem:
+        try:
+            return sorted({_diagnose_pair(value) for value in values})
+        except InvalidIndices as error:
+            return error.problem
+
+    try:
+        fast: list[tuple[int, int]] | IndicesProblem = validate_indices(pairs)
+    except InvalidIndices as error:
+        fast = error.problem
+    assert fast == full_rules(pairs)
