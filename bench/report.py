@@ -36,13 +36,17 @@ def _workload_row(
         return rep.results[key].cpu.cpu_ms_per_request
 
     def ratio(rep: Repetition) -> float:
-        return cpu(rep) / rep.results[FLOOR].cpu.cpu_ms_per_request
+        floor = rep.paired_floor.get(key, rep.results[FLOOR].cpu)
+        return cpu(rep) / floor.cpu_ms_per_request
 
     row: dict[str, Any] = {
         "key": key,
         "label": label,
         "cpu_ms_per_request": _median(reps, cpu),
         "cpu_requests": _median(reps, lambda r: r.results[key].cpu.requests),
+        "paired_floor_cpu_ms_per_request": _median(
+            reps, lambda r: r.paired_floor.get(key, r.results[FLOOR].cpu).cpu_ms_per_request
+        ),
         "ratio_to_floor": _median(reps, ratio),
         "ratio_min": min(ratio(rep) for rep in reps),
         "ratio_max": max(ratio(rep) for rep in reps),

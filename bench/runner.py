@@ -53,12 +53,15 @@ class WorkloadResult:
 @dataclass
 class Repetition:
     results: dict[str, WorkloadResult] = field(default_factory=dict)
+    #: The floor measured again right before each workload: its ratio's baseline (see README).
+    paired_floor: dict[str, CpuSample] = field(default_factory=dict)
     rss_bytes: dict[str, int] = field(default_factory=dict)
     startup_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def run(settings: Settings, dataset: data.Dataset, log: Log = stderr_log) -> list[Repetition]:
     """Run ``settings.repetitions`` independent repetitions."""
+    server.compile_bytecode(settings.app_root, BENCH_ROOT / "bench")
     return [run_repetition(settings, dataset, i, log) for i in range(1, settings.repetitions + 1)]
 
 
@@ -140,10 +143,15 @@ def _measure_all(
     log(f"{tag} answers match gapfind.core for {', '.join(settings.keys)}")
     check_limiter_keying(app.port, dataset)
     rep = Repetition()
-    targets = [(floor, floor_wl)] + [(app, workloads[key]) for key in settings.keys]
-    for srv, workload in targets:
-        rep.results[workload.key] = _measure_one(settings, srv, workload, tmp)
-        _log_result(tag, workload.key, rep.results[workload.key], log)
+    rep.results[FLOOR] = _measure_one(settings, floor, floor_wl, tmp)
+    _log_result(tag, FLOOR, rep.results[FLOOR], log)
+    for key in settings.keys:
+        # This shared machine speeds up and slows down by 20 % over minutes: each workload's
+        # ratio is taken against the floor measured just before it, not minutes earlier.
+        paired = measure_cpu(floor.port, floor.worker_pid, floor_wl, settings.cpu)
+        rep.paired_floor[key] = paired
+        rep.results[key] = _measure_one(settings, app, workloads[key], tmp)
+        _log_result(tag, key, rep.results[key], log, paired)
     for srv in (floor, app):
         srv.check_alive()
     rep.rss_bytes = {
@@ -180,11 +188,14 @@ def _measure_one(
     return WorkloadResult(cpu, result)
 
 
-def _log_result(tag: str, key: str, result: WorkloadResult, log: Log) -> None:
+def _log_result(
+    tag: str, key: str, result: WorkloadResult, log: Log, paired: CpuSample | None = None
+) -> None:
     cpu, lr = result.cpu, result.load
+    floor = f" (floor just before: {paired.cpu_ms_per_request:.3f})" if paired else ""
     log(
         f"{tag} {key:<5} {cpu.requests:>5} req in {cpu.wall_seconds:4.1f} s, "
-        f"{cpu.cpu_ms_per_request:7.3f} CPU ms/req | {lr.tool} {lr.requests_per_second:7.1f} req/s "
-        f"p50 {lr.p50_ms:.1f} ms p99 {lr.p99_ms:.1f} ms"
+        f"{cpu.cpu_ms_per_request:7.3f} CPU ms/req{floor} | {lr.tool} "
+        f"{lr.requests_per_second:7.1f} req/s p50 {lr.p50_ms:.1f} ms p99 {lr.p99_ms:.1f} ms"
         + (f" ({lr.socket_errors} socket errors)" if lr.socket_errors else "")
     )

@@ -19,6 +19,7 @@ from gapfind.core.usernames import (
     USERNAME_MAX_LENGTH,
     UsernameProblem,
     normalize_username,
+    username_keys,
     username_problem,
 )
 
@@ -143,6 +144,10 @@ class UsernameList(fields.List):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
         if not isinstance(value, list):
             raise ValidationError(NOT_A_LIST)
+        if all(isinstance(raw, str) for raw in value):
+            keys = username_keys(value)  # every name at once; the loop below explains errors
+            if None not in keys:
+                return self._at_least_two({key: None for key in keys if key is not None})
         problems: list[str] = []
         names: dict[str, None] = {}
         for raw in value:
@@ -156,6 +161,10 @@ class UsernameList(fields.List):
                 problems.append(LISTED_USERNAME_MESSAGES[problem].format(name=raw))
         if problems:
             raise ValidationError(list(dict.fromkeys(problems)))
+        return self._at_least_two(names)
+
+    @staticmethod
+    def _at_least_two(names: dict[str, None]) -> list[str]:
         if len(names) < 2:
             raise ValidationError(TOO_FEW_USERS)
         return list(names)
