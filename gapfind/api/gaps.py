@@ -93,9 +93,12 @@ def slot_json(slot: SlotAvailability) -> dict[str, Any]:
 
 def _names_in_order(raw_names: list[str]) -> list[tuple[str, str | None]]:
     """Each distinct name once, in input order: (as given, lookup key or None if impossible)."""
+    keys = username_keys(raw_names)
+    if None not in keys:  # the usual request: every name valid, duplicates collapse by key
+        return [(key, key) for key in dict.fromkeys(keys) if key is not None]
     seen: set[str] = set()
     entries: list[tuple[str, str | None]] = []
-    for raw, key in zip(raw_names, username_keys(raw_names), strict=True):
+    for raw, key in zip(raw_names, keys, strict=True):
         marker = key if key is not None else "\0" + raw
         if marker not in seen:
             seen.add(marker)

@@ -57,7 +57,8 @@ def weekday_availability(
     joined = "".join(schedules)
     frees = [joined[slot_index(hour, day) :: SLOT_COUNT].count("0") for hour, day in slots]
     # tuple.__new__ is what SlotAvailability(...) ends in, minus a Python-level call per slot.
+    divisor = count or 1  # an empty group: every count is 0, so every share is 0.0
     return [
-        _new_tuple(SlotAvailability, (hour, day, free, free / count if count else 0.0))
+        _new_tuple(SlotAvailability, (hour, day, free, free / divisor))
         for (hour, day), free in zip(slots, frees, strict=True)
     ]

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gapfind.core.usernames import (
     USERNAME_MAX_LENGTH,
@@ -82,3 +84,20 @@ def test_problem_values_are_stable(problem: UsernameProblem, value: str) -> None
 )
 def test_normalize_username_lowercases(name: str, expected: str) -> None:
     assert normalize_username(name) == expected
+
+
+_NAME_PIECES = st.sampled_from(["a", "Z", "ana", "\n", "", " ", "\u00e9", "1", "K", "\u212a"])
+
+
+@given(st.lists(st.lists(_NAME_PIECES, max_size=12).map("".join), max_size=8))
+def test_username_keys_agrees_with_username_key(names: list[str]) -> None:
+    """The joined-string fast path must give exactly the name-by-name answer: line breaks
+    inside names, empty names, over-long ones and non-ASCII letters (the Kelvin sign
+    lowercases to an ASCII k) included."""
+    assert username_keys(names) == [username_key(name) for name in names]
+
+
+def test_username_keys_takes_the_fast_path_for_long_valid_lists() -> None:
+    names = ["Ana" * 10] + [f"user{'abcdefghij'[i % 10]}" for i in range(5000)]
+    assert username_keys(names) == [name.lower() for name in names]
+    assert username_keys(["a" * (USERNAME_MAX_LENGTH + 1), "bob"]) == [None, "bob"]
