@@ -14,6 +14,7 @@ from flask import Flask
 
 from gapfind import create_app
 from gapfind.extensions import db
+from gapfind.middleware import SecondCachedFormatter
 from tests.conftest import register
 from tests.web import unreachable_database_url
 
@@ -114,3 +115,22 @@ def test_edit_tokens_never_reach_the_logs(
         assert token not in record.getMessage(), record.getMessage()
         assert token not in (record.exc_text or "")
     assert token not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "instants",
+    [
+        [1764325905.689, 1764325905.001, 1764325906.999, 1764325906.0, 1764325905.5],
+        [0.25, 0.75, 59.999, 60.0, 3600.5],
+    ],
+)
+def test_the_cached_timestamp_formats_like_logging(instants: list[float]) -> None:
+    """The access log's formatter caches the date-time text per second; each line must still
+    read exactly as logging.Formatter writes it, across second boundaries and back."""
+    plain = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+    cached = SecondCachedFormatter("%(asctime)s %(levelname)s %(message)s")
+    for instant in instants:
+        record = logging.LogRecord("gapfind.access", logging.INFO, "", 0, "GET /", (), None)
+        record.created = instant
+        record.msecs = (instant - int(instant)) * 1000
+        assert cached.format(record) == plain.format(record)
