@@ -83,7 +83,7 @@ class Config:
     RATELIMIT_DEFAULT = env_str("RATELIMIT_DEFAULT", "20 per minute")
     RATELIMIT_WRITES = env_str("RATELIMIT_WRITES", "150 per hour")
     RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_STRATEGY = env_str("RATELIMIT_STRATEGY", "moving-window")
+    RATELIMIT_STRATEGY = env_str("RATELIMIT_STRATEGY", "sliding-window-counter")
     RATELIMIT_FAIL_OPEN = env_bool("RATELIMIT_FAIL_OPEN", True)
     RATELIMIT_HEADERS_ENABLED = True
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from bench.client import REAL_IP_HEADER
 from bench.runner import BENCH_ROOT, Repetition, Settings
-from bench.server import DEFAULT_LIMIT_PER_MINUTE, WRITES_LIMIT_PER_HOUR
+from bench.server import DEFAULT_LIMIT_PER_MINUTE, STRATEGY, WRITES_LIMIT_PER_HOUR
 from bench.workloads import FLOOR, FLOOR_LABEL, Workload
 
 RSS_TARGET_MB = 60.0
@@ -140,7 +140,7 @@ def format_table(summary: dict[str, Any]) -> str:
         + ("  [--quick: smoke run, targets not judged]" if quick else ""),
         f"requests from {settings['clients']} client addresses in turn ({REAL_IP_HEADER}); "
         f"GapFind rate limits: {DEFAULT_LIMIT_PER_MINUTE} per minute per client and endpoint, "
-        f"{WRITES_LIMIT_PER_HOUR} writes per hour per client (memory://, moving window)",
+        f"{WRITES_LIMIT_PER_HOUR} writes per hour per client (memory://, {STRATEGY})",
         "",
         *_workload_lines(summary["workloads"]),
         "",

@@ -34,9 +34,12 @@ def storage_uri(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("redis").url)
 
 
-@pytest.fixture
-def limited_app(app_factory: Callable[..., Flask], storage_uri: str) -> Flask:
-    return app_factory(**limited(storage_uri))
+@pytest.fixture(params=["sliding-window-counter", "moving-window"])
+def limited_app(
+    app_factory: Callable[..., Flask], storage_uri: str, request: pytest.FixtureRequest
+) -> Flask:
+    """Both strategies an operator may choose (RATELIMIT_STRATEGY), on both storages."""
+    return app_factory(**limited(storage_uri, RATELIMIT_STRATEGY=request.param))
 
 
 def assert_rate_limited(response: Any, limit: int) -> None:
@@ -250,8 +253,9 @@ def test_limits_are_counted_per_endpoint_except_the_shared_writes(limited_app: F
 def test_the_table_uses_flask_limiters_keys(app_factory: Callable[..., Flask]) -> None:
     """Same storage keys as Flask-Limiter's own resolution ("LIMITER/<client>/<endpoint>/..."
     and the shared "writes" scope), so counts survive an upgrade that drops the table, and a
-    Redis shared with an older deployment keeps counting the same buckets."""
-    app = app_factory(**limited())
+    Redis shared with an older deployment keeps counting the same buckets. (The moving window
+    keeps one list per key, which makes the keys easy to read back.)"""
+    app = app_factory(**limited(RATELIMIT_STRATEGY="moving-window"))
     limiter = app.extensions["gapfind.limiter"]
     client = app.test_client()
     client.post("/manual", json={"username": "ana", "list_of_indices": [[0, 0]]})
