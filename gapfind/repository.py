@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from flask import current_app
@@ -90,6 +90,31 @@ _SCHEDULES_SQL = {
         "SELECT username, schedule FROM students WHERE username = ANY(?) AND updated_at >= ?"
     ),
 }
+# A large group (POST /analyze) comes back as one row: how many of the names are live students
+# and all their schedules back to back (gapfind.core counts them in that form), not thousands of
+# row objects. The order of the concatenation does not matter to the counts.
+_GROUP_SQL = {
+    "sqlite": (
+        "SELECT count(*), group_concat(schedule, '') FROM students"
+        " WHERE username IN (SELECT value FROM json_each(?)) AND updated_at >= ?"
+    ),
+    "postgresql": (
+        "SELECT count(*), string_agg(schedule, '') FROM students"
+        " WHERE username = ANY(?) AND updated_at >= ?"
+    ),
+}
+# Which of the names are not live students, in the order given (one index lookup per name).
+_MISSING_SQL = {
+    "sqlite": (
+        "SELECT value FROM json_each(?) AS name WHERE NOT EXISTS (SELECT 1 FROM students"
+        " WHERE username = name.value AND updated_at >= ?) ORDER BY name.key"
+    ),
+    "postgresql": (
+        "SELECT name.value FROM unnest(CAST(? AS text[])) WITH ORDINALITY AS name(value, key)"
+        " WHERE NOT EXISTS (SELECT 1 FROM students"
+        " WHERE username = name.value AND updated_at >= ?) ORDER BY name.key"
+    ),
+}
 # One atomic statement: a new name is inserted, an expired row under the name is replaced (to
 # every endpoint it is already absent), a live one is left alone and 0 rows change.
 _REGISTER_SQL = (
@@ -151,6 +176,32 @@ def find_schedules(usernames: Sequence[str]) -> dict[str, str]:
     sql = _SCHEDULES_SQL[engine.dialect.name]  # SQLite or PostgreSQL (gapfind.database)
     rows, _ = _driver_execute(engine, sql, (list(usernames), cutoff))
     return dict(rows)
+
+
+class GroupSchedules(NamedTuple):
+    """The live students among a group's names: how many, their schedules back to back (98
+    characters each, in no particular order) and the names that are not live students."""
+
+    count: int
+    joined: str
+    missing: list[str]
+
+
+def find_group(usernames: Sequence[str]) -> GroupSchedules:
+    """GroupSchedules of distinct `usernames`: one query, two when some names are unknown."""
+    if not usernames:
+        return GroupSchedules(0, "", [])
+    cutoff = retention_cutoff() or _EPOCH
+    engine = db.engine
+    dialect = engine.dialect.name  # SQLite or PostgreSQL (gapfind.database)
+    names = list(usernames)
+    rows, _ = _driver_execute(engine, _GROUP_SQL[dialect], (names, cutoff))
+    count, joined = rows[0]
+    missing: list[str] = []
+    if count < len(names):
+        found, _ = _driver_execute(engine, _MISSING_SQL[dialect], (names, cutoff))
+        missing = [name for (name,) in found]
+    return GroupSchedules(count, joined or "", missing)
 
 
 def find_schedule(username: str) -> str | None:

@@ -10,7 +10,7 @@ from gapfind import repository, schemas
 from gapfind.api.bodies import analyze_body, json_body
 from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
-from gapfind.core.availability import SlotAvailability, weekday_availability
+from gapfind.core.availability import SlotAvailability, joined_weekday_availability
 from gapfind.core.gaps import Gap, GapOptions, find_gaps
 from gapfind.core.grid import DAY_LABELS, HOUR_LABELS
 from gapfind.core.usernames import username_key, username_keys
@@ -137,19 +137,19 @@ def analyze() -> dict[str, Any]:
         if to_filter is None:
             raise ApiError.field("username_to_filter", schemas.FILTER_USER_NOT_FOUND)
 
-    # One query for the group and the filter user together.
-    found = repository.find_schedules(usernames + [to_filter] if to_filter else usernames)
-    filter_schedule = found.get(to_filter) if to_filter else None
+    filter_schedule = repository.find_schedule(to_filter) if to_filter else None
     if to_filter and filter_schedule is None:
         raise ApiError.field("username_to_filter", schemas.FILTER_USER_NOT_FOUND)
 
-    known = [found[name] for name in usernames if name in found]
-    if len(known) < 2:
+    group = repository.find_group(usernames)
+    if group.count < 2:
         raise ApiError.field("usernames", schemas.TOO_FEW_KNOWN_USERS)
     # Names that cannot exist are reported as given; unknown valid ones as looked up.
-    not_found = [key or raw for raw, key in entries if key is None or key not in found]
+    missing = set(group.missing)
+    not_found = [key or raw for raw, key in entries if key is None or key in missing]
+    slots = joined_weekday_availability(group.joined, filter_schedule)
     return {
-        "total_students": len(known),
+        "total_students": group.count,
         "users_not_found": not_found,
-        "results": [slot_json(slot) for slot in weekday_availability(known, filter_schedule)],
+        "results": [slot_json(slot) for slot in slots],
     }

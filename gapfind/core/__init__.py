@@ -5,7 +5,11 @@ the CLI and `flask shell`, benchmarked in isolation, and kept fast: nothing here
 waits on a request, a session or a database. Only the standard library is allowed.
 """
 
-from gapfind.core.availability import SlotAvailability, weekday_availability
+from gapfind.core.availability import (
+    SlotAvailability,
+    joined_weekday_availability,
+    weekday_availability,
+)
 from gapfind.core.gaps import MAX_STUDENTS, Gap, GapOptions, distance_profile, find_gaps
 from gapfind.core.grid import (
     DAY_LABELS,
@@ -30,6 +34,7 @@ from gapfind.core.usernames import (
     is_valid_username,
     normalize_username,
     username_key,
+    username_keys,
     username_problem,
 )
 
@@ -54,11 +59,13 @@ __all__ = [
     "indices_from_schedule",
     "is_schedule",
     "is_valid_username",
+    "joined_weekday_availability",
     "normalize_username",
     "render_grid",
     "schedule_from_indices",
     "slot_index",
     "username_key",
+    "username_keys",
     "username_problem",
     "validate_indices",
     "weekday_availability",

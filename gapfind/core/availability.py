@@ -47,14 +47,26 @@ def weekday_availability(
     Free means '0' in the schedule. The weekend is left out on purpose: a course
     does not schedule group work on Saturday or Sunday.
     """
-    slots = _weekday_slots(filter_schedule)
     # Every schedule must be exactly 98 characters or the strided slices below
     # would read the wrong student's slots; set(map(len, ...)) checks that in C.
     if not set(map(len, schedules)) <= {SLOT_COUNT}:
         raise ValueError(f"every schedule must have {SLOT_COUNT} characters")
-    count = len(schedules)
+    return joined_weekday_availability("".join(schedules), filter_schedule)
+
+
+def joined_weekday_availability(
+    joined: str, filter_schedule: str | None = None
+) -> list[SlotAvailability]:
+    """weekday_availability of the schedules laid back to back in one string.
+
+    That is how a database can hand over a large group (string_agg / group_concat): one string
+    instead of thousands of row objects. Counting never depends on the students' order.
+    """
+    count, rest = divmod(len(joined), SLOT_COUNT)
+    if rest:
+        raise ValueError(f"the joined schedules are not a multiple of {SLOT_COUNT} characters")
+    slots = _weekday_slots(filter_schedule)
     # In the joined string, slot s of every student sits at s, s+98, s+196, ...
-    joined = "".join(schedules)
     frees = [joined[slot_index(hour, day) :: SLOT_COUNT].count("0") for hour, day in slots]
     # tuple.__new__ is what SlotAvailability(...) ends in, minus a Python-level call per slot.
     divisor = count or 1  # an empty group: every count is 0, so every share is 0.0

@@ -4,7 +4,11 @@ import random
 
 import pytest
 
-from gapfind.core.availability import SlotAvailability, weekday_availability
+from gapfind.core.availability import (
+    SlotAvailability,
+    joined_weekday_availability,
+    weekday_availability,
+)
 from gapfind.core.grid import SLOT_COUNT, WEEKDAY_COUNT, schedule_from_indices
 
 FREE = "0" * SLOT_COUNT
@@ -141,3 +145,22 @@ def test_matches_naive_reference(seed: int) -> None:
     assert [
         (s.hour_index, s.day_index, s.number_of_students, s.availability) for s in result
     ] == naive_availability(group, filter_schedule)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 7, 150])
+def test_joined_schedules_give_the_same_answer_in_any_order(size: int) -> None:
+    """What the database hands over (every schedule back to back, in no particular order)
+    counts exactly like the list of schedules."""
+    rng = random.Random(size)
+    group = ["".join(rng.choice("01") for _ in range(SLOT_COUNT)) for _ in range(size)]
+    shuffled = rng.sample(group, len(group))
+    filter_schedule = schedule_from_indices([(2, 3), (0, 0)])
+    for chosen in (None, filter_schedule):
+        expected = weekday_availability(group, chosen)
+        assert joined_weekday_availability("".join(shuffled), chosen) == expected
+
+
+@pytest.mark.parametrize("length", [1, SLOT_COUNT - 1, SLOT_COUNT + 1, 3 * SLOT_COUNT - 5])
+def test_joined_schedules_of_a_wrong_length_are_refused(length: int) -> None:
+    with pytest.raises(ValueError, match="multiple of 98"):
+        joined_weekday_availability("0" * length)
