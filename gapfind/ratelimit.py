@@ -99,8 +99,8 @@ class GapFindLimiter(Limiter):
 
     def plan(self, app: Flask, default: str, writes: str) -> None:
         """Resolve every endpoint's limits from its marker (see `write_limited`, `exempt`)."""
-        defaults = parse_many(default)
-        shared = parse_many(writes)
+        defaults = _limits_setting("RATELIMIT_DEFAULT", default)
+        shared = _limits_setting("RATELIMIT_WRITES", writes)
         for endpoint, view in app.view_functions.items():
             mark = getattr(view, _MARK, None)
             if mark == "exempt" or endpoint == "static":
@@ -181,6 +181,17 @@ class GapFindLimiter(Limiter):
         )
         headers.set(names[HeaderNames.RETRY_AFTER], retry_after)
         return response
+
+
+def _limits_setting(name: str, value: str) -> list[RateLimitItem]:
+    """The limits a setting names ("20 per minute", "5/minute;100/hour"); an empty one means
+    none. A typo stops the app at start-up rather than leaving an endpoint unlimited."""
+    if not value.strip():
+        return []
+    try:
+        return parse_many(value)
+    except ValueError as error:
+        raise ValueError(f"{name}={value!r} is not a rate limit like '20 per minute'") from error
 
 
 class InlineExpiryMemoryStorage(MemoryStorage):

@@ -250,6 +250,30 @@ def test_limits_are_counted_per_endpoint_except_the_shared_writes(limited_app: F
     assert response.headers["X-RateLimit-Remaining"] == str(LIMIT - 1)
 
 
+def test_an_empty_default_leaves_only_the_writes_limited(
+    app_factory: Callable[..., Flask],
+) -> None:
+    app = app_factory(**limited(RATELIMIT_DEFAULT=""))
+    client = app.test_client()
+    for _ in range(3 * LIMIT):
+        response = client.get("/users/nadie")
+        assert response.status_code == 404
+        assert "X-RateLimit-Limit" not in response.headers
+    register(client, "ana")
+    register(client, "bob")
+    register(client, "carla")
+    refused = client.post("/manual", json={"username": "dora", "list_of_indices": [[0, 0]]})
+    assert_rate_limited(refused, WRITES)
+
+
+@pytest.mark.parametrize("setting", ["RATELIMIT_DEFAULT", "RATELIMIT_WRITES"])
+def test_a_mistyped_limit_stops_the_app_at_start_up(
+    app_factory: Callable[..., Flask], setting: str
+) -> None:
+    with pytest.raises(ValueError, match=setting):
+        app_factory(**limited(**{setting: "20 per fortnight"}))
+
+
 def test_the_table_uses_flask_limiters_keys(app_factory: Callable[..., Flask]) -> None:
     """Same storage keys as Flask-Limiter's own resolution ("LIMITER/<client>/<endpoint>/..."
     and the shared "writes" scope), so counts survive an upgrade that drops the table, and a
