@@ -95,7 +95,7 @@ class GapFindLimiter(Limiter):
         bound_to = getattr(hook, "__self__", None)
         if isinstance(hook, partial):
             bound_to = hook.args[0] if hook.args else None
-        return bound_to is self and getattr(hook, "__name__", "") != "_check_request_limit"
+        return bound_to is self
 
     def plan(self, app: Flask, default: str, writes: str) -> None:
         """Resolve every endpoint's limits from its marker (see `write_limited`, `exempt`)."""
@@ -153,15 +153,18 @@ class GapFindLimiter(Limiter):
 
     def _add_headers(self, response: Response) -> Response:
         """after_request: X-RateLimit-Limit/-Remaining/-Reset and Retry-After, as Flask-Limiter
-        writes them (an earlier Retry-After, e.g. a 503's, is kept if it is later)."""
+        writes them (an earlier Retry-After, e.g. a 503's, is kept if it is later).
+
+        The limit was enforced before the view ran; if the storage fails now, the answer goes
+        out without these headers (logged), whatever RATELIMIT_FAIL_OPEN says: failing it
+        would turn a served request into a 500.
+        """
         spent: Spent | None = request.environ.get(_SPENT)
         if spent is None or not self._headers_enabled:
             return response
         try:
             reset, remaining = self.limiter.get_window_stats(spent.limit, *spent.args)
         except Exception:
-            if not self._swallow_errors:
-                raise
             self.logger.exception("Failed to update rate limit headers. Swallowing error")
             return response
         reset_at = int(reset + 1)

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from limits import parse
+from limits.errors import StorageError
 from limits.strategies import MovingWindowRateLimiter
 
 from config import Config
@@ -272,6 +273,27 @@ def test_a_mistyped_limit_stops_the_app_at_start_up(
 ) -> None:
     with pytest.raises(ValueError, match=setting):
         app_factory(**limited(**{setting: "20 per fortnight"}))
+
+
+def test_a_storage_failure_after_the_check_still_serves_the_answer(
+    app_factory: Callable[..., Flask],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Fault injection: the storage dies between the limit check (passed) and the headers.
+    Even failing closed, the request was already allowed: it is answered, without the headers,
+    and the failure is logged — never a 500."""
+    app = app_factory(**limited(RATELIMIT_FAIL_OPEN=False))
+    strategy = app.extensions["gapfind.limiter"].limiter
+
+    def storage_down(*_: Any) -> None:
+        raise StorageError(ConnectionError("storage went away"))
+
+    monkeypatch.setattr(strategy, "get_window_stats", storage_down)
+    response = app.test_client().get("/users/nadie")
+    assert response.status_code == 404
+    assert "X-RateLimit-Limit" not in response.headers
+    assert "Failed to update rate limit headers" in caplog.text
 
 
 def test_the_table_uses_flask_limiters_keys(app_factory: Callable[..., Flask]) -> None:
