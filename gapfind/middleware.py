@@ -32,6 +32,11 @@ DOCS_PATHS = ("/docs", "/openapi.json")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+def environ_key(header: str) -> str:
+    """Where a WSGI server puts a request header in the environ (PEP 3333)."""
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
 class RealIpMiddleware:
     """Take the client address from one header set by a trusted proxy (X-Real-IP on
     PythonAnywhere). Installed only when the operator names the header: otherwise any client
@@ -39,7 +44,7 @@ class RealIpMiddleware:
 
     def __init__(self, app: WSGIApp, header: str) -> None:
         self.app = app
-        self.environ_key = "HTTP_" + header.upper().replace("-", "_")
+        self.environ_key = environ_key(header)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         value = environ.get(self.environ_key, "").strip()
@@ -139,6 +144,8 @@ _DOCS_HEADERS = [
 ]
 _HSTS = ("Strict-Transport-Security", "max-age=31536000")
 REQUEST_ID_KEY = "gapfind.request_id"
+_REQUEST_ID_ENVIRON = environ_key(REQUEST_ID_HEADER)
+_ORIGIN_ENVIRON = environ_key("Origin")
 
 
 def request_id() -> str:
@@ -159,7 +166,7 @@ class RequestEnvelope:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         started = time.perf_counter()
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        incoming = environ.get(_REQUEST_ID_ENVIRON, "")
         request_id = incoming if _CLIENT_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
         environ[REQUEST_ID_KEY] = request_id
         path = environ.get("PATH_INFO", "")
@@ -218,7 +225,7 @@ def only_for_cross_origin_requests(app: Flask) -> None:
         raise RuntimeError("call right after flask-cors's init_app")
 
     def cors_after_request_with_origin(response: Response) -> Response:
-        if "HTTP_ORIGIN" in request.environ:
+        if _ORIGIN_ENVIRON in request.environ:
             return cors_hook(response)  # type: ignore[no-any-return]
         return response
 

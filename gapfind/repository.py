@@ -167,15 +167,20 @@ def _driver_execute(
     return rows, count
 
 
+def _query_live(statements: dict[str, str], names: list[str]) -> list[Any]:
+    """Rows of the dialect's statement for a list of names among the live students (the
+    statement takes the names, then the retention cutoff)."""
+    engine = db.engine
+    sql = statements[engine.dialect.name]  # SQLite or PostgreSQL (gapfind.database)
+    rows, _ = _driver_execute(engine, sql, (names, retention_cutoff() or _EPOCH))
+    return rows
+
+
 def find_schedules(usernames: Sequence[str]) -> dict[str, str]:
     """Schedules of the live students among `usernames`, in one query."""
     if not usernames:
         return {}
-    cutoff = retention_cutoff() or _EPOCH
-    engine = db.engine
-    sql = _SCHEDULES_SQL[engine.dialect.name]  # SQLite or PostgreSQL (gapfind.database)
-    rows, _ = _driver_execute(engine, sql, (list(usernames), cutoff))
-    return dict(rows)
+    return dict(_query_live(_SCHEDULES_SQL, list(usernames)))
 
 
 class GroupSchedules(NamedTuple):
@@ -189,18 +194,13 @@ class GroupSchedules(NamedTuple):
 
 def find_group(usernames: Sequence[str]) -> GroupSchedules:
     """GroupSchedules of distinct `usernames`: one query, two when some names are unknown."""
-    if not usernames:
-        return GroupSchedules(0, "", [])
-    cutoff = retention_cutoff() or _EPOCH
-    engine = db.engine
-    dialect = engine.dialect.name  # SQLite or PostgreSQL (gapfind.database)
     names = list(usernames)
-    rows, _ = _driver_execute(engine, _GROUP_SQL[dialect], (names, cutoff))
-    count, joined = rows[0]
+    if not names:
+        return GroupSchedules(0, "", [])
+    [(count, joined)] = _query_live(_GROUP_SQL, names)
     missing: list[str] = []
     if count < len(names):
-        found, _ = _driver_execute(engine, _MISSING_SQL[dialect], (names, cutoff))
-        missing = [name for (name,) in found]
+        missing = [name for (name,) in _query_live(_MISSING_SQL, names)]
     return GroupSchedules(count, joined or "", missing)
 
 

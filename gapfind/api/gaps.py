@@ -92,7 +92,8 @@ def slot_json(slot: SlotAvailability) -> dict[str, Any]:
 
 
 def _names_in_order(raw_names: list[str]) -> list[tuple[str, str | None]]:
-    """Each distinct name once, in input order: (as given, lookup key or None if impossible)."""
+    """Each distinct name once, in input order: (name, lookup key, or None if no student can
+    have it). Only impossible names need the name as given; a valid one is carried as its key."""
     keys = username_keys(raw_names)
     if None not in keys:  # the usual request: every name valid, duplicates collapse by key
         return [(key, key) for key in dict.fromkeys(keys) if key is not None]

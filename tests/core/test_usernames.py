@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gapfind.core import usernames as usernames_module
 from gapfind.core.usernames import (
     USERNAME_MAX_LENGTH,
     UsernameProblem,
@@ -97,7 +98,17 @@ def test_username_keys_agrees_with_username_key(names: list[str]) -> None:
     assert username_keys(names) == [username_key(name) for name in names]
 
 
-def test_username_keys_takes_the_fast_path_for_long_valid_lists() -> None:
+def test_username_keys_checks_an_all_valid_list_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The point of username_keys: thousands of valid names never go name by name (the
+    per-name rule is made to fail here, so only the joined-string check can answer)."""
+
+    def name_by_name(name: str) -> str | None:
+        raise AssertionError(f"{name!r} was checked on its own")
+
+    monkeypatch.setattr(usernames_module, "username_key", name_by_name)
     names = ["Ana" * 10] + [f"user{'abcdefghij'[i % 10]}" for i in range(5000)]
     assert username_keys(names) == [name.lower() for name in names]
-    assert username_keys(["a" * (USERNAME_MAX_LENGTH + 1), "bob"]) == [None, "bob"]
+    with pytest.raises(AssertionError, match="checked on its own"):
+        username_keys(["a" * (USERNAME_MAX_LENGTH + 1), "bob"])
