@@ -188,6 +188,37 @@ def _wait_until_ready(
         time.sleep(_POLL_INTERVAL)
 
 
+def _start_until_ready(
+    what: str,
+    argv: Sequence[str],
+    log_path: Path,
+    ready: Callable[[], bool],
+    *,
+    timeout: float,
+    port_in_use_markers: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Spawn ``argv`` and wait for ``ready``; on any failure its whole process group is
+    stopped before the error (ServerStartError, or an interrupt) propagates."""
+    log_start = _log_size(log_path)
+    proc = _spawn(argv, log_path, env=env, cwd=cwd)
+    try:
+        _wait_until_ready(
+            what,
+            proc,
+            ready,
+            timeout=timeout,
+            log_path=log_path,
+            log_start=log_start,
+            port_in_use_markers=port_in_use_markers,
+        )
+    except BaseException:
+        _terminate(proc, group=True)
+        raise
+    return proc
+
+
 def _which(name: str, *fallback_dirs: str) -> str | None:
     found = shutil.which(name)
     if found:
@@ -273,21 +304,15 @@ class RedisServer:
             "--daemonize",
             "no",
         ]
-        log_start = _log_size(self.log_path)
-        self._proc = _spawn(argv, self.log_path, cwd=self.directory)
-        try:
-            _wait_until_ready(
-                f"redis-server on port {self.port}",
-                self._proc,
-                self.ping,
-                timeout=timeout,
-                log_path=self.log_path,
-                log_start=log_start,
-                port_in_use_markers=("Address already in use",),
-            )
-        except BaseException:
-            self.stop()
-            raise
+        self._proc = _start_until_ready(
+            f"redis-server on port {self.port}",
+            argv,
+            self.log_path,
+            self.ping,
+            timeout=timeout,
+            port_in_use_markers=("Address already in use",),
+            cwd=self.directory,
+        )
 
     def stop(self) -> None:
         """Kill the server now (no save: there is no persistence). Idempotent."""
@@ -438,21 +463,15 @@ class PostgresServer:
         argv = [*self._prefix, str(self.bindir / "postgres"), "-D", str(self.data_dir)]
         for key, value in settings.items():
             argv += ["-c", f"{key}={value}"]
-        log_start = _log_size(self.log_path)
-        self._proc = _spawn(argv, self.log_path, cwd=self.directory)
-        try:
-            _wait_until_ready(
-                f"PostgreSQL on port {self.port}",
-                self._proc,
-                self._can_connect,
-                timeout=timeout,
-                log_path=self.log_path,
-                log_start=log_start,
-                port_in_use_markers=("could not bind IPv4 address", "Address already in use"),
-            )
-        except BaseException:
-            self.stop()
-            raise
+        self._proc = _start_until_ready(
+            f"PostgreSQL on port {self.port}",
+            argv,
+            self.log_path,
+            self._can_connect,
+            timeout=timeout,
+            port_in_use_markers=("could not bind IPv4 address", "Address already in use"),
+            cwd=self.directory,
+        )
 
     def stop(self) -> None:
         """Stop at once (``pg_ctl stop -m immediate``); idempotent."""
@@ -680,21 +699,18 @@ def gunicorn_server(
                 *extra_args,
                 app_spec,
             ]
-            log_start = _log_size(log_path)
-            proc = _spawn(argv, log_path, env=child_env, cwd=cwd)
             try:
-                _wait_until_ready(
+                proc = _start_until_ready(
                     f"gunicorn {app_spec} on port {port}",
-                    proc,
+                    argv,
+                    log_path,
                     functools.partial(_http_answers, port, ready_path),
                     timeout=timeout,
-                    log_path=log_path,
-                    log_start=log_start,
                     port_in_use_markers=("Connection in use",),
+                    env=child_env,
+                    cwd=cwd,
                 )
             except ServerStartError as exc:
-                _terminate(proc)
-                proc = None
                 if not exc.port_in_use or attempt == _PORT_ATTEMPTS - 1:
                     raise
                 continue
