@@ -95,6 +95,10 @@ class Config:
 
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 
+    # The campus's IANA time zone: a timetable's hours are campus wall-clock hours, and so are
+    # the calendar files GapFind writes and reads. A typo stops the app at start-up.
+    TIMEZONE = env_str("TIMEZONE", "America/Bogota").strip()
+
 
 class ProductionConfig(Config):
     """What a public deployment runs; DEBUG is pinned off and cannot be enabled by env."""

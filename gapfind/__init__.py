@@ -27,6 +27,7 @@ from gapfind.middleware import (
     register_retention,
 )
 from gapfind.ratelimit import init_limiter
+from gapfind.timezone import init_timezone
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Headers a browser client may read from a cross-origin response.
@@ -57,6 +58,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     if issubclass(settings, ProductionConfig) and (app.config["DEBUG"] or get_debug_flag()):
         raise RuntimeError("Debug mode is never allowed with the production settings.")
 
+    init_timezone(app)
     configure_logging(app)
     install_request_envelope(app)
     install_proxy_support(app)

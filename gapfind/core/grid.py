@@ -19,15 +19,30 @@ SLOT_COUNT = HOURS_PER_DAY * DAYS_PER_WEEK
 WEEKDAY_COUNT = 5
 
 _FIRST_HOUR = 6  # the first slot starts at 6:30 AM
+_SLOT_MINUTE = 30
+MINUTES_PER_SLOT = 60
 
 
-def _hour_label(hour_index: int) -> str:
-    hour = _FIRST_HOUR + hour_index
+def slot_start_minute(hour_index: int) -> int:
+    """Campus wall-clock minutes after midnight at which slot `hour_index` starts.
+
+    `HOURS_PER_DAY` itself is accepted and gives the end of the last slot (8:30 PM): calendar
+    features need the moment a block of slots ends as much as the one it starts.
+    """
+    if not 0 <= hour_index <= HOURS_PER_DAY:
+        raise ValueError(f"hour_index must be 0..{HOURS_PER_DAY}")
+    return (_FIRST_HOUR + hour_index) * 60 + _SLOT_MINUTE
+
+
+def slot_time_label(hour_index: int) -> str:
+    """ "6:30 AM" for slot 0 ... "7:30 PM" for slot 13, and "8:30 PM" for the end of the day."""
+    hour = slot_start_minute(hour_index) // 60
     twelve_hour = (hour - 1) % 12 + 1
-    return f"{twelve_hour}:30 {'AM' if hour < 12 else 'PM'}"
+    return f"{twelve_hour}:{_SLOT_MINUTE:02d} {'AM' if hour < 12 else 'PM'}"
 
 
-HOUR_LABELS: tuple[str, ...] = tuple(_hour_label(hour) for hour in range(HOURS_PER_DAY))
+HOUR_LABELS: tuple[str, ...] = tuple(slot_time_label(hour) for hour in range(HOURS_PER_DAY))
+DAY_END_LABEL = slot_time_label(HOURS_PER_DAY)
 DAY_LABELS: tuple[str, ...] = (
     "Lunes",
     "Martes",

@@ -29,6 +29,8 @@ from gapfind.core.grid import (
     render_grid,
     schedule_from_indices,
     slot_index,
+    slot_start_minute,
+    slot_time_label,
     validate_indices,
 )
 
@@ -340,3 +342,24 @@ def test_the_fast_pair_check_agrees_with_the_full_rules(pairs: list[object]) -> 
     except InvalidIndices as error:
         fast = error.problem
     assert fast == full_rules(pairs)
+
+
+@pytest.mark.parametrize(
+    ("hour_index", "minute", "label"),
+    [
+        (0, 6 * 60 + 30, "6:30 AM"),
+        (5, 11 * 60 + 30, "11:30 AM"),
+        (6, 12 * 60 + 30, "12:30 PM"),
+        (13, 19 * 60 + 30, "7:30 PM"),
+        (14, 20 * 60 + 30, "8:30 PM"),
+    ],
+)
+def test_slot_times(hour_index: int, minute: int, label: str) -> None:
+    assert slot_start_minute(hour_index) == minute
+    assert slot_time_label(hour_index) == label
+
+
+@pytest.mark.parametrize("hour_index", [-1, 15])
+def test_slot_times_outside_the_day_are_refused(hour_index: int) -> None:
+    with pytest.raises(ValueError):
+        slot_start_minute(hour_index)
