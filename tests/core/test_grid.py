@@ -319,9 +319,13 @@ def test_core_reexports_its_public_names(name: str) -> None:
     assert hasattr(gapfind.core, name)
 
 
+def _containers(children: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.one_of(st.lists(children, max_size=3), st.tuples(children, children))
+
+
 _JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 20) | st.floats(-1, 20) | st.text(max_size=2),
-    lambda children: st.lists(children, max_size=3) | st.tuples(children, children),
+    _containers,
     max_leaves=6,
 )
 
