@@ -17,24 +17,12 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from gapfind.messages import HTTP_MESSAGES
 from gapfind.middleware import request_id
 
 log = logging.getLogger("gapfind.errors")
 
 NON_FIELD = "non_field_errors"
-
-HTTP_MESSAGES = {
-    400: "Solicitud incorrecta.",
-    401: "Las credenciales de autenticación no se proveyeron.",
-    403: "No tienes permiso para realizar esta acción.",
-    404: "No encontrado.",
-    405: "Método no permitido.",
-    413: "La solicitud es demasiado grande.",
-    415: "Tipo de contenido no soportado.",
-    429: "Demasiadas solicitudes. Espera un momento antes de intentar de nuevo.",
-    500: "Error interno del servidor.",
-    503: "El servicio no está disponible en este momento. Intenta de nuevo en unos minutos.",
-}
 
 
 class ApiError(Exception):

@@ -13,78 +13,31 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
-from gapfind.core.grid import DAY_LABELS, HOUR_LABELS, IndicesProblem, InvalidIndices
+from gapfind.core.grid import DAY_LABELS, HOUR_LABELS, InvalidIndices
 from gapfind.core.grid import validate_indices as core_validate_indices
 from gapfind.core.usernames import (
-    USERNAME_MAX_LENGTH,
-    UsernameProblem,
     normalize_username,
     username_keys,
     username_problem,
 )
-
-REQUIRED = "Este campo es requerido."
-NULL = "Este campo no puede ser nulo."
-NOT_A_STRING = "Debe ser una cadena de texto."
-NOT_A_LIST = "Se esperaba una lista de elementos."
-NOT_A_BOOLEAN = "Debe ser un valor booleano válido."
-NOT_AN_OBJECT = "Se esperaba un objeto JSON."
-
-USERNAME_MESSAGES = {
-    UsernameProblem.EMPTY: "El nombre de usuario no puede estar vacío",
-    UsernameProblem.TOO_LONG: (
-        f"El nombre de usuario no puede tener más de {USERNAME_MAX_LENGTH} caracteres"
-    ),
-    UsernameProblem.NOT_LETTERS: "El nombre de usuario solo puede contener letras",
-}
-# In a list of names the message says which one is wrong.
-LISTED_USERNAME_MESSAGES = {
-    UsernameProblem.EMPTY: "El nombre de usuario no puede estar vacío",
-    UsernameProblem.TOO_LONG: (
-        f"El usuario {{name}} no puede tener más de {USERNAME_MAX_LENGTH} caracteres"
-    ),
-    UsernameProblem.NOT_LETTERS: "El usuario {name} solo puede contener letras",
-}
-INDICES_MESSAGES = {
-    IndicesProblem.EMPTY: "El horario no puede estar vacío",
-    IndicesProblem.TOO_MANY: "Es imposible tener más de 98 horas de clases a la semana",
-    IndicesProblem.BAD_DAY: "El índice del día debe estar entre 0 y 6",
-    IndicesProblem.BAD_HOUR: "El índice de la hora debe estar entre 0 y 13",
-    IndicesProblem.NOT_PAIR: "Cada elemento debe ser un par [índice de la hora, índice del día]",
-}
-USERNAME_TAKEN = "El usuario ingresado ya fue registrado"
-USERS_NOT_FOUND = "Los siguientes usuarios no se encontraron: {names}"
-TOO_FEW_USERS = "Debes ingresar al menos dos usuarios distintos"
-TOO_MANY_USERS = "No puedes consultar más de {limit} usuarios a la vez"
-TOO_FEW_KNOWN_USERS = (
-    "Se necesitan al menos dos usuarios registrados para analizar la disponibilidad"
+from gapfind.messages import (
+    BAD_DAY_INDEX,
+    BAD_DAYS_TO_FILTER,
+    BAD_LIMIT,
+    INDICES_MESSAGES,
+    LISTED_USERNAME_MESSAGES,
+    NO_USERNAME_SOURCE,
+    NOT_A_BOOLEAN,
+    NOT_A_LIST,
+    NOT_A_STRING,
+    NOT_AN_OBJECT,
+    NULL,
+    REQUIRED,
+    TOO_FEW_USERS,
+    USERNAME_MESSAGES,
 )
-BAD_LIMIT = "El límite debe ser un número entero mayor o igual a 2"
-BAD_DAYS_TO_FILTER = "Debes indicar entre 1 y 7 días para filtrar"
-BAD_DAY_INDEX = "El índice del día debe estar entre 0 y 6"
-NO_USERNAME_SOURCE = "Al menos debes proporcionar una forma para obtener los usuarios"
-FILTER_USER_NOT_FOUND = "El usuario para filtrar el horario no existe"
-FILE_TOO_LARGE = "El tamaño del archivo es demasiado grande, Asegúrate de que pese menos de {size}"
-FILE_NOT_TEXT = "El archivo debe ser un archivo de texto UTF-8 con un usuario por línea"
-BODY_EMPTY = "El cuerpo de la solicitud está vacío."
-BODY_NOT_JSON = "El cuerpo de la solicitud no es un JSON válido."
-BODY_NOT_MULTIPART = "El cuerpo de la solicitud no es un formulario multipart/form-data válido."
-BODY_MEDIA_TYPE = 'Tipo de contenido "{media_type}" no soportado; usa application/json.'
-BODY_MEDIA_TYPE_ANALYZE = (
-    'Tipo de contenido "{media_type}" no soportado; usa application/json o multipart/form-data.'
-)
-TOKEN_MISSING = "Las credenciales de autenticación no se proveyeron."
-TOKEN_WRONG = "El token de edición no es válido para este usuario."
-USER_NOT_FOUND = "El usuario no existe"
 
 BASE_ERRORS = {"required": REQUIRED, "null": NULL}
-
-
-def human_size(size: int) -> str:
-    """64 KiB reads "64KB", as the old API's message did."""
-    if size % 1024 == 0:
-        return f"{size // 1024}KB"
-    return f"{size} bytes"
 
 
 class ApiSchema(Schema):

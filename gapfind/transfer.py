@@ -31,22 +31,27 @@ from sqlalchemy.engine import Connection, Row
 from gapfind.core.grid import SLOT_COUNT, is_schedule
 from gapfind.core.usernames import normalize_username, username_problem
 from gapfind.errors import NON_FIELD
+from gapfind.messages import (
+    BAD_DATE,
+    DUPLICATE,
+    EXISTS,
+    NOT_A_STRING,
+    NOT_AN_OBJECT,
+    NOT_UTF8,
+    NULL,
+    REQUIRED,
+    ROW_SHAPE,
+    SCHEDULE_LENGTH,
+    SCHEDULE_MARKS,
+    USERNAME_MESSAGES,
+    WRONG_MODEL,
+)
 from gapfind.repository import is_live, students, utc
-from gapfind.schemas import NOT_A_STRING, NOT_AN_OBJECT, NULL, REQUIRED, USERNAME_MESSAGES
 
 FORMATS = ("json", "django", "csv")
 DJANGO_MODEL = "base.uninorteuser"
 REDIS_KEY = "gapfind:usernames"
 BATCH_SIZE = 500
-
-SCHEDULE_LENGTH = "El horario debe tener exactamente 98 caracteres; tiene {length}"
-SCHEDULE_MARKS = "El horario solo puede contener los caracteres 0 y 1"
-BAD_DATE = "La fecha debe estar en formato ISO 8601"
-WRONG_MODEL = "Solo se importan registros del modelo base.uninorteuser, no {model}"
-ROW_SHAPE = "La fila tiene {found} columnas; el encabezado tiene {expected}"
-NOT_UTF8 = "El texto no es UTF-8 válido"
-DUPLICATE = "El usuario {name} ya aparece en el registro {first} de este origen"
-EXISTS = "El usuario ya existe con otro horario; usa --overwrite para reemplazarlo"
 
 
 class SourceError(ValueError):

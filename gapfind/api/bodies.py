@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from flask import current_app, request
 
-from gapfind import schemas
+from gapfind import messages
 from gapfind.api.multipart import MalformedMultipart, parse_form_data
 from gapfind.errors import ApiError
 
@@ -27,12 +27,12 @@ def _is_json(media_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
-def json_body(unsupported_message: str = schemas.BODY_MEDIA_TYPE) -> Any:
+def json_body(unsupported_message: str = messages.BODY_MEDIA_TYPE) -> Any:
     """The parsed JSON body, or an ApiError that says what is wrong with it."""
     media_type = _media_type()
     raw = request.get_data(cache=True)
     if not raw.strip():
-        raise ApiError.body(schemas.BODY_EMPTY)
+        raise ApiError.body(messages.BODY_EMPTY)
     if not _is_json(media_type):
         raise ApiError.body(unsupported_message.format(media_type=media_type or "ninguno"))
     try:
@@ -40,7 +40,7 @@ def json_body(unsupported_message: str = schemas.BODY_MEDIA_TYPE) -> Any:
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
         # RecursionError: a body of thousands of nested arrays exhausts the decoder's stack;
         # it is a malformed body like any other, not a server error.
-        raise ApiError.body(schemas.BODY_NOT_JSON) from error
+        raise ApiError.body(messages.BODY_NOT_JSON) from error
 
 
 def _file_lines(stream: IO[bytes]) -> list[str]:
@@ -48,14 +48,14 @@ def _file_lines(stream: IO[bytes]) -> list[str]:
     limit = current_app.config["ANALYZE_MAX_FILE_BYTES"]
     content = stream.read(limit + 1)
     if len(content) > limit:
-        message = schemas.FILE_TOO_LARGE.format(size=schemas.human_size(limit))
+        message = messages.FILE_TOO_LARGE.format(size=messages.human_size(limit))
         raise ApiError.field("usernames_file", message)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ApiError.field("usernames_file", schemas.FILE_NOT_TEXT) from error
+        raise ApiError.field("usernames_file", messages.FILE_NOT_TEXT) from error
     if "\x00" in text:
-        raise ApiError.field("usernames_file", schemas.FILE_NOT_TEXT)
+        raise ApiError.field("usernames_file", messages.FILE_NOT_TEXT)
     return [name for name in map(str.strip, text.splitlines()) if name]
 
 
@@ -66,7 +66,7 @@ def _form(media_type: str) -> tuple[dict[str, list[str]], dict[str, bytes]]:
         try:
             form = parse_form_data(body, request.mimetype_params.get("boundary", ""))
         except MalformedMultipart as error:
-            raise ApiError.body(schemas.BODY_NOT_MULTIPART) from error
+            raise ApiError.body(messages.BODY_NOT_MULTIPART) from error
         return form.fields, form.files
     return {key: request.form.getlist(key) for key in request.form}, {}
 
@@ -75,10 +75,10 @@ def analyze_body() -> dict[str, Any]:
     """/analyze accepts JSON or a form (with an optional usernames file)."""
     media_type = _media_type()
     if media_type not in FORM_TYPES:
-        body = json_body(schemas.BODY_MEDIA_TYPE_ANALYZE)
+        body = json_body(messages.BODY_MEDIA_TYPE_ANALYZE)
         if isinstance(body, dict) and body.get("usernames_file") is not None:
             # A file can only arrive as multipart; never treat JSON text as one.
-            raise ApiError.field("usernames_file", schemas.FILE_NOT_TEXT)
+            raise ApiError.field("usernames_file", messages.FILE_NOT_TEXT)
         return body  # type: ignore[no-any-return]
     fields, files = _form(media_type)
     data: dict[str, Any] = {}

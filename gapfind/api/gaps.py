@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from gapfind import repository, schemas
+from gapfind import messages, repository, schemas
 from gapfind.api.bodies import analyze_body, json_body
 from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
@@ -44,11 +44,11 @@ def results() -> dict[str, Any]:
     usernames: list[str] = data["usernames"]
     most = current_app.config["RESULTS_MAX_USERNAMES"]
     if len(usernames) > most:
-        raise ApiError.field("usernames", schemas.TOO_MANY_USERS.format(limit=most))
+        raise ApiError.field("usernames", messages.TOO_MANY_USERS.format(limit=most))
     found = repository.find_schedules(usernames)
     missing = [name for name in usernames if name not in found]
     if missing:
-        message = schemas.USERS_NOT_FOUND.format(names=", ".join(missing))
+        message = messages.USERS_NOT_FOUND.format(names=", ".join(missing))
         raise ApiError.field("usernames", message)
     options = GapOptions(
         compute_sd=data["compute_sd"],
@@ -130,21 +130,21 @@ def analyze() -> dict[str, Any]:
     usernames = [key for _, key in entries if key is not None]
     most = current_app.config["ANALYZE_MAX_USERNAMES"]
     if len(usernames) > most:
-        raise ApiError.field("usernames", schemas.TOO_MANY_USERS.format(limit=most))
+        raise ApiError.field("usernames", messages.TOO_MANY_USERS.format(limit=most))
 
     to_filter = data["username_to_filter"]
     if to_filter is not None:
         to_filter = username_key(to_filter)
         if to_filter is None:
-            raise ApiError.field("username_to_filter", schemas.FILTER_USER_NOT_FOUND)
+            raise ApiError.field("username_to_filter", messages.FILTER_USER_NOT_FOUND)
 
     filter_schedule = repository.find_schedule(to_filter) if to_filter else None
     if to_filter and filter_schedule is None:
-        raise ApiError.field("username_to_filter", schemas.FILTER_USER_NOT_FOUND)
+        raise ApiError.field("username_to_filter", messages.FILTER_USER_NOT_FOUND)
 
     group = repository.find_group(usernames)
     if group.count < 2:
-        raise ApiError.field("usernames", schemas.TOO_FEW_KNOWN_USERS)
+        raise ApiError.field("usernames", messages.TOO_FEW_KNOWN_USERS)
     # Names that cannot exist are reported as given; unknown valid ones as looked up.
     missing = set(group.missing)
     not_found = [key or raw for raw, key in entries if key is None or key in missing]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, request
 
-from gapfind import repository, schemas
+from gapfind import messages, repository, schemas
 from gapfind.api.bodies import json_body
 from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
@@ -33,7 +33,7 @@ def _lookup_name(username: str) -> str:
     """The stored form of a name from the URL; a name that cannot exist is simply absent."""
     key = username_key(username)
     if key is None:
-        raise ApiError.body(schemas.USER_NOT_FOUND, 404)
+        raise ApiError.body(messages.USER_NOT_FOUND, 404)
     return key
 
 
@@ -41,7 +41,7 @@ def _edit_token() -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise ApiError.body(schemas.TOKEN_MISSING, 401, {"WWW-Authenticate": "Bearer"})
+        raise ApiError.body(messages.TOKEN_MISSING, 401, {"WWW-Authenticate": "Bearer"})
     return token
 
 
@@ -69,7 +69,7 @@ def register() -> tuple[dict[str, str], int]:
     try:
         token = repository.register_student(data["username"], schedule)
     except repository.UsernameTaken as error:
-        raise ApiError.field("username", schemas.USERNAME_TAKEN) from error
+        raise ApiError.field("username", messages.USERNAME_TAKEN) from error
     # Plain dicts, as in gapfind.api.gaps; tests/api/test_response_shapes.py holds them to
     # schemas.RegisterResponse / StudentResponse, which document them.
     return {"username": data["username"], "schedule": schedule, "edit_token": token}, 201
@@ -88,7 +88,7 @@ def read(username: str) -> dict[str, str]:
     name = _lookup_name(username)
     schedule = repository.find_schedule(name)
     if schedule is None:
-        raise ApiError.body(schemas.USER_NOT_FOUND, 404)
+        raise ApiError.body(messages.USER_NOT_FOUND, 404)
     return {"username": name, "schedule": schedule}
 
 
@@ -141,6 +141,6 @@ def _authorized(action: Callable[..., None], *args: str) -> None:
     try:
         action(*args)
     except repository.StudentNotFound as error:
-        raise ApiError.body(schemas.USER_NOT_FOUND, 404) from error
+        raise ApiError.body(messages.USER_NOT_FOUND, 404) from error
     except repository.TokenMismatch as error:
-        raise ApiError.body(schemas.TOKEN_WRONG, 403) from error
+        raise ApiError.body(messages.TOKEN_WRONG, 403) from error

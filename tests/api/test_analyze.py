@@ -13,8 +13,7 @@ from sqlalchemy import func, insert, select
 from werkzeug.datastructures import MultiDict
 
 from gapfind.extensions import db
-from gapfind.models import Student, utc_now
-from gapfind.schemas import (
+from gapfind.messages import (
     FILE_NOT_TEXT,
     FILE_TOO_LARGE,
     FILTER_USER_NOT_FOUND,
@@ -22,6 +21,7 @@ from gapfind.schemas import (
     NOT_A_STRING,
     TOO_FEW_KNOWN_USERS,
 )
+from gapfind.models import Student, utc_now
 from tests.conftest import register_schedule
 from tests.examples import WORKED_A, WORKED_B
 

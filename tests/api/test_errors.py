@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gapfind import schemas
+from gapfind import messages
 from gapfind.core.grid import IndicesProblem
 from gapfind.core.usernames import UsernameProblem
 from gapfind.errors import HTTP_MESSAGES
@@ -32,10 +32,10 @@ def assert_error_body(response: Any, status: int) -> dict[str, list[str]]:
     assert "Location" not in response.headers
     body = json.loads(response.get_data(as_text=True))
     assert isinstance(body, dict) and body
-    for key, messages in body.items():
+    for key, texts in body.items():
         assert isinstance(key, str)
-        assert isinstance(messages, list) and messages, (key, messages)
-        assert all(isinstance(message, str) and message for message in messages), messages
+        assert isinstance(texts, list) and texts, (key, texts)
+        assert all(isinstance(message, str) and message for message in texts), texts
     return body
 
 
@@ -44,41 +44,41 @@ def assert_error_body(response: Any, status: int) -> dict[str, list[str]]:
 
 def test_contract_messages_are_verbatim() -> None:
     """The messages the issue lists, character for character (the client shows them as-is)."""
-    assert schemas.REQUIRED == "Este campo es requerido."
-    assert schemas.USERNAME_MESSAGES == {
+    assert messages.REQUIRED == "Este campo es requerido."
+    assert messages.USERNAME_MESSAGES == {
         UsernameProblem.EMPTY: "El nombre de usuario no puede estar vacío",
         UsernameProblem.TOO_LONG: "El nombre de usuario no puede tener más de 30 caracteres",
         UsernameProblem.NOT_LETTERS: "El nombre de usuario solo puede contener letras",
     }
-    assert schemas.INDICES_MESSAGES[IndicesProblem.EMPTY] == "El horario no puede estar vacío"
+    assert messages.INDICES_MESSAGES[IndicesProblem.EMPTY] == "El horario no puede estar vacío"
     assert (
-        schemas.INDICES_MESSAGES[IndicesProblem.TOO_MANY]
+        messages.INDICES_MESSAGES[IndicesProblem.TOO_MANY]
         == "Es imposible tener más de 98 horas de clases a la semana"
     )
     assert (
-        schemas.INDICES_MESSAGES[IndicesProblem.BAD_DAY]
+        messages.INDICES_MESSAGES[IndicesProblem.BAD_DAY]
         == "El índice del día debe estar entre 0 y 6"
     )
     assert (
-        schemas.INDICES_MESSAGES[IndicesProblem.BAD_HOUR]
+        messages.INDICES_MESSAGES[IndicesProblem.BAD_HOUR]
         == "El índice de la hora debe estar entre 0 y 13"
     )
-    assert schemas.USERNAME_TAKEN == "El usuario ingresado ya fue registrado"
+    assert messages.USERNAME_TAKEN == "El usuario ingresado ya fue registrado"
     assert (
-        schemas.LISTED_USERNAME_MESSAGES[UsernameProblem.NOT_LETTERS].format(name="pe#pito")
+        messages.LISTED_USERNAME_MESSAGES[UsernameProblem.NOT_LETTERS].format(name="pe#pito")
         == "El usuario pe#pito solo puede contener letras"
     )
     assert (
-        schemas.USERS_NOT_FOUND.format(names="a, b")
+        messages.USERS_NOT_FOUND.format(names="a, b")
         == "Los siguientes usuarios no se encontraron: a, b"
     )
     assert (
-        schemas.NO_USERNAME_SOURCE
+        messages.NO_USERNAME_SOURCE
         == "Al menos debes proporcionar una forma para obtener los usuarios"
     )
-    assert schemas.FILTER_USER_NOT_FOUND == "El usuario para filtrar el horario no existe"
+    assert messages.FILTER_USER_NOT_FOUND == "El usuario para filtrar el horario no existe"
     assert (
-        schemas.FILE_TOO_LARGE.format(size=schemas.human_size(64 * 1024))
+        messages.FILE_TOO_LARGE.format(size=messages.human_size(64 * 1024))
         == "El tamaño del archivo es demasiado grande, Asegúrate de que pese menos de 64KB"
     )
 
@@ -105,7 +105,9 @@ def send(client: FlaskClient) -> Callable[..., Any]:
 
 def media_type_message(endpoint: str, media_type: str) -> str:
     template = (
-        schemas.BODY_MEDIA_TYPE_ANALYZE if endpoint == "POST /analyze" else schemas.BODY_MEDIA_TYPE
+        messages.BODY_MEDIA_TYPE_ANALYZE
+        if endpoint == "POST /analyze"
+        else messages.BODY_MEDIA_TYPE
     )
     return template.format(media_type=media_type)
 
@@ -136,7 +138,7 @@ MALFORMED = [
 def test_malformed_json(send: Callable[..., Any], endpoint: str, raw: str) -> None:
     response = send(endpoint, data=raw, content_type="application/json")
     body = assert_error_body(response, 400)
-    assert body == {NON_FIELD: [schemas.BODY_NOT_JSON]}
+    assert body == {NON_FIELD: [messages.BODY_NOT_JSON]}
 
 
 @pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
@@ -145,7 +147,7 @@ def test_malformed_json(send: Callable[..., Any], endpoint: str, raw: str) -> No
 )
 def test_json_that_is_not_utf8(send: Callable[..., Any], endpoint: str, raw: bytes) -> None:
     response = send(endpoint, data=raw, content_type="application/json")
-    assert assert_error_body(response, 400) == {NON_FIELD: [schemas.BODY_NOT_JSON]}
+    assert assert_error_body(response, 400) == {NON_FIELD: [messages.BODY_NOT_JSON]}
 
 
 @pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
@@ -155,12 +157,12 @@ def test_missing_body(
     send: Callable[..., Any], endpoint: str, content_type: str | None, raw: str
 ) -> None:
     response = send(endpoint, data=raw, content_type=content_type)
-    assert assert_error_body(response, 400) == {NON_FIELD: [schemas.BODY_EMPTY]}
+    assert assert_error_body(response, 400) == {NON_FIELD: [messages.BODY_EMPTY]}
 
 
 @pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
 def test_no_body_at_all(send: Callable[..., Any], endpoint: str) -> None:
-    assert assert_error_body(send(endpoint), 400) == {NON_FIELD: [schemas.BODY_EMPTY]}
+    assert assert_error_body(send(endpoint), 400) == {NON_FIELD: [messages.BODY_EMPTY]}
 
 
 VALID_JSON = '{"username": "bob", "list_of_indices": [[0, 0]], "usernames": ["ana", "bob"]}'
@@ -219,7 +221,7 @@ def test_json_media_type_parameters_and_case_are_accepted(
 )
 def test_body_that_is_not_an_object(send: Callable[..., Any], endpoint: str, raw: str) -> None:
     response = send(endpoint, data=raw, content_type="application/json")
-    assert assert_error_body(response, 400) == {NON_FIELD: [schemas.NOT_AN_OBJECT]}
+    assert assert_error_body(response, 400) == {NON_FIELD: [messages.NOT_AN_OBJECT]}
 
 
 # --------------------------------------------------------------------------- routing
@@ -542,7 +544,7 @@ def check_outcome(response: Any, endpoint: str, field: str, raw_value: str) -> N
         assert response.status_code in (200, 201), response.get_data(as_text=True)[:300]
     elif (endpoint, field, raw_value) in NOTHING_GIVEN:
         body = assert_error_body(response, 400)
-        assert body == {NON_FIELD: [schemas.NO_USERNAME_SOURCE]}
+        assert body == {NON_FIELD: [messages.NO_USERNAME_SOURCE]}
     else:
         body = assert_error_body(response, 400)
         assert list(body) == [field]

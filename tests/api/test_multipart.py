@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.formparser import MultiPartParser
 from werkzeug.test import encode_multipart
 
-from gapfind import schemas
+from gapfind import messages
 from gapfind.api.multipart import MalformedMultipart, parse_form_data
 from tests.conftest import register
 
@@ -99,7 +99,7 @@ def test_a_malformed_upload_is_a_400_in_the_contract_shape(client):
         content_type=f"multipart/form-data; boundary={B}",
     )
     assert response.status_code == 400
-    assert response.get_json() == {"non_field_errors": [schemas.BODY_NOT_MULTIPART]}
+    assert response.get_json() == {"non_field_errors": [messages.BODY_NOT_MULTIPART]}
 
 
 def test_a_hand_written_upload_is_analyzed(client):

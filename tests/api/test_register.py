@@ -12,8 +12,7 @@ from sqlalchemy import select
 from gapfind.core.grid import IndicesProblem
 from gapfind.core.usernames import UsernameProblem
 from gapfind.extensions import db
-from gapfind.models import Student
-from gapfind.schemas import (
+from gapfind.messages import (
     INDICES_MESSAGES,
     NOT_A_STRING,
     NULL,
@@ -21,6 +20,7 @@ from gapfind.schemas import (
     USERNAME_MESSAGES,
     USERNAME_TAKEN,
 )
+from gapfind.models import Student
 from tests.conftest import register
 
 EMPTY_NAME = USERNAME_MESSAGES[UsernameProblem.EMPTY]

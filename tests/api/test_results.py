@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from gapfind.core.gaps import GapOptions, find_gaps
 from gapfind.core.usernames import UsernameProblem
-from gapfind.schemas import (
+from gapfind.messages import (
     BAD_DAY_INDEX,
     BAD_DAYS_TO_FILTER,
     BAD_LIMIT,

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from gapfind import schemas
+from gapfind import messages
 from gapfind.extensions import db
 from gapfind.repository import students
 from tests.conftest import register
@@ -54,7 +54,7 @@ def test_an_expired_student_is_absent_everywhere(aged):
 
     results = client.post("/results", json={"usernames": ["ana", "bob"]})
     assert results.status_code == 400
-    assert results.get_json() == {"usernames": [schemas.USERS_NOT_FOUND.format(names="ana")]}
+    assert results.get_json() == {"usernames": [messages.USERS_NOT_FOUND.format(names="ana")]}
 
     analyze = client.post("/analyze", json={"usernames": ["ana", "bob", "cy"]})
     assert analyze.status_code == 200
@@ -76,7 +76,7 @@ def test_an_expired_name_can_be_registered_again(aged):
     assert again.status_code == 201
     assert client.get("/users/ana").get_json()["schedule"][5 * 7 + 5] == "1"
     taken = client.post("/manual", json={"username": "bob", "list_of_indices": [[5, 5]]})
-    assert taken.get_json() == {"username": [schemas.USERNAME_TAKEN]}
+    assert taken.get_json() == {"username": [messages.USERNAME_TAKEN]}
 
 
 def test_updating_a_schedule_renews_it(aged):

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from gapfind.core.grid import IndicesProblem
-from gapfind.schemas import (
+from gapfind.messages import (
     INDICES_MESSAGES,
     NULL,
     REQUIRED,

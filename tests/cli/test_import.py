@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from gapfind import repository, transfer
+from gapfind import messages, repository, transfer
+from gapfind.messages import NOT_A_STRING, NOT_AN_OBJECT, NULL, REQUIRED
 from gapfind.models import utc_now
-from gapfind.schemas import NOT_A_STRING, NOT_AN_OBJECT, NULL, REQUIRED
 from tests.cli.conftest import (
     EMPTY,
     EVERY_OTHER,
@@ -76,8 +76,8 @@ def test_json_object_imports_lowercase_students_without_edit_tokens(import_file,
         ("ana_b", MONDAYS, "username", NOT_LETTERS),
         ("", MONDAYS, "username", EMPTY_NAME),
         ("a" * 31, MONDAYS, "username", TOO_LONG),
-        ("carl", MONDAYS[:-1], "schedule", transfer.SCHEDULE_LENGTH.format(length=97)),
-        ("carl", MONDAYS + "0", "schedule", transfer.SCHEDULE_LENGTH.format(length=99)),
+        ("carl", MONDAYS[:-1], "schedule", messages.SCHEDULE_LENGTH.format(length=97)),
+        ("carl", MONDAYS + "0", "schedule", messages.SCHEDULE_LENGTH.format(length=99)),
         ("carl", "2" + EMPTY[1:], "schedule", MARKS),
         ("carl", " " + EMPTY[1:], "schedule", MARKS),
         ("carl", 1010, "schedule", NOT_A_STRING),
@@ -108,7 +108,7 @@ def test_a_record_breaking_both_rules_reports_both(import_file, tmp_path: Path):
     (rejection,) = read_report(report)["rejected"]
     assert rejection["errors"] == {
         "username": [NOT_LETTERS],
-        "schedule": [transfer.SCHEDULE_LENGTH.format(length=2)],
+        "schedule": [messages.SCHEDULE_LENGTH.format(length=2)],
     }
 
 
@@ -130,7 +130,7 @@ def test_later_duplicates_in_one_source_are_rejected_whatever_their_case(
         "ana": MONDAYS,
         "bob": EMPTY,
     }
-    duplicate = transfer.DUPLICATE.format(name="ana", first=1)
+    duplicate = messages.DUPLICATE.format(name="ana", first=1)
     assert [(item["position"], item["errors"]) for item in read_report(report)["rejected"]] == [
         (2, {"non_field_errors": [duplicate]}),
         (4, {"non_field_errors": [duplicate]}),
@@ -216,7 +216,7 @@ def test_an_existing_student_with_another_week_is_kept_without_overwrite(
     assert result.exit_code == 1
     assert summary(result.stdout) == {"imported": 1, "updated": 0, "unchanged": 0, "rejected": 1}
     assert table(app)["ana"] == before["ana"]
-    assert read_report(report)["rejected"][0]["errors"] == {"non_field_errors": [transfer.EXISTS]}
+    assert read_report(report)["rejected"][0]["errors"] == {"non_field_errors": [messages.EXISTS]}
 
 
 def test_overwrite_replaces_the_week_and_keeps_the_edit_token(import_file, app: Flask):
@@ -325,11 +325,11 @@ def test_django_dump_keeps_created_at_and_ignores_verified(import_file, app: Fla
         ("ana", {"non_field_errors": [NOT_AN_OBJECT]}),
         (
             {"model": "auth.user", "pk": 1, "fields": {}},
-            {"non_field_errors": [transfer.WRONG_MODEL.format(model="auth.user")]},
+            {"non_field_errors": [messages.WRONG_MODEL.format(model="auth.user")]},
         ),
         (
             {"pk": "ana", "fields": {"schedule": MONDAYS}},
-            {"non_field_errors": [transfer.WRONG_MODEL.format(model="(ninguno)")]},
+            {"non_field_errors": [messages.WRONG_MODEL.format(model="(ninguno)")]},
         ),
         ({"model": "base.uninorteuser", "pk": "ana"}, {"fields": [REQUIRED]}),
         ({"model": "base.uninorteuser", "pk": "ana", "fields": []}, {"fields": [NOT_AN_OBJECT]}),
@@ -343,9 +343,9 @@ def test_django_dump_keeps_created_at_and_ignores_verified(import_file, app: Fla
         ),
         (django(7, MONDAYS), {"username": [NOT_A_STRING]}),
         (django("Ana María", MONDAYS), {"username": [NOT_LETTERS]}),
-        (django("ana", "01" * 10), {"schedule": [transfer.SCHEDULE_LENGTH.format(length=20)]}),
-        (django("ana", MONDAYS, "yesterday"), {"created_at": [transfer.BAD_DATE]}),
-        (django("ana", MONDAYS, 1676400000), {"created_at": [transfer.BAD_DATE]}),
+        (django("ana", "01" * 10), {"schedule": [messages.SCHEDULE_LENGTH.format(length=20)]}),
+        (django("ana", MONDAYS, "yesterday"), {"created_at": [messages.BAD_DATE]}),
+        (django("ana", MONDAYS, 1676400000), {"created_at": [messages.BAD_DATE]}),
     ],
 )
 def test_malformed_django_records_are_rejected_with_reasons(
@@ -399,12 +399,12 @@ def test_csv_separated_by_semicolons_as_spanish_spreadsheets_write_it(
     [
         (
             f"ana,{MONDAYS},extra",
-            {"non_field_errors": [transfer.ROW_SHAPE.format(found=3, expected=2)]},
+            {"non_field_errors": [messages.ROW_SHAPE.format(found=3, expected=2)]},
         ),
-        ("ana", {"non_field_errors": [transfer.ROW_SHAPE.format(found=1, expected=2)]}),
+        ("ana", {"non_field_errors": [messages.ROW_SHAPE.format(found=1, expected=2)]}),
         (f"ana bob,{MONDAYS}", {"username": [NOT_LETTERS]}),
         (f",{MONDAYS}", {"username": [EMPTY_NAME]}),
-        ("ana,1.01E+96", {"schedule": [transfer.SCHEDULE_LENGTH.format(length=8)]}),
+        ("ana,1.01E+96", {"schedule": [messages.SCHEDULE_LENGTH.format(length=8)]}),
         ("ana," + "1" * 97 + "x", {"schedule": [MARKS]}),
     ],
 )
@@ -477,7 +477,7 @@ def test_a_name_counts_as_seen_even_when_its_first_record_is_rejected(
     assert result.exit_code == 1
     assert table(app) == {}
     errors = [item["errors"] for item in read_report(report)["rejected"]]
-    assert errors[1] == {"non_field_errors": [transfer.DUPLICATE.format(name="ana", first=1)]}
+    assert errors[1] == {"non_field_errors": [messages.DUPLICATE.format(name="ana", first=1)]}
 
 
 def test_records_of_other_models_do_not_take_names(import_file, app: Flask):

@@ -10,7 +10,7 @@ import redis as redis_py
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from gapfind import transfer
+from gapfind import messages
 from tests.cli.conftest import EMPTY, FULL, MONDAYS, invoke, table
 from tests.support.servers import RedisServer
 
@@ -65,8 +65,8 @@ def test_bad_entries_are_reported_and_reimport_changes_nothing(
     }
     assert rejected == {
         "José": {"username": ["El nombre de usuario solo puede contener letras"]},
-        "\\xffbob": {"username": [transfer.NOT_UTF8]},
-        "carl": {"schedule": [transfer.SCHEDULE_LENGTH.format(length=2)]},
+        "\\xffbob": {"username": [messages.NOT_UTF8]},
+        "carl": {"schedule": [messages.SCHEDULE_LENGTH.format(length=2)]},
         "dora": {"schedule": ["El horario solo puede contener los caracteres 0 y 1"]},
     }
     assert "unchanged: 1" in second.stdout

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import pytest
 import sqlalchemy
 
-from gapfind.schemas import TOKEN_WRONG, USERNAME_TAKEN
+from gapfind.messages import TOKEN_WRONG, USERNAME_TAKEN
 from tests.integration import Reply, app_env, call, served_gapfind
 from tests.support.servers import GunicornServer, PostgresServer
 

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from gapfind import schemas
+from gapfind import messages
 from tests.web import error_body
 
 MIB = 1024 * 1024
@@ -83,7 +83,7 @@ def test_the_usernames_file_keeps_its_own_limit(app: Flask) -> None:
 
     too_large = _upload(client, _names_of_size(limit + 1))
     assert too_large.status_code == 400
-    assert too_large.get_json() == {"usernames_file": [schemas.FILE_TOO_LARGE.format(size="64KB")]}
+    assert too_large.get_json() == {"usernames_file": [messages.FILE_TOO_LARGE.format(size="64KB")]}
     assert too_large.get_json()["usernames_file"] == [
         "El tamaño del archivo es demasiado grande, Asegúrate de que pese menos de 64KB"
     ]
@@ -91,15 +91,15 @@ def test_the_usernames_file_keeps_its_own_limit(app: Flask) -> None:
     at_limit = _upload(client, _names_of_size(limit))
     assert at_limit.status_code == 400
     # Read in full: refused only because nobody in it is registered.
-    assert at_limit.get_json() == {"usernames": [schemas.TOO_FEW_KNOWN_USERS]}
+    assert at_limit.get_json() == {"usernames": [messages.TOO_FEW_KNOWN_USERS]}
 
 
 def test_the_usernames_file_limit_is_a_setting(app_factory: Callable[..., Flask]) -> None:
     client = app_factory(ANALYZE_MAX_FILE_BYTES=100).test_client()
     response = _upload(client, _names_of_size(101))
     assert response.get_json() == {
-        "usernames_file": [schemas.FILE_TOO_LARGE.format(size="100 bytes")]
+        "usernames_file": [messages.FILE_TOO_LARGE.format(size="100 bytes")]
     }
     assert _upload(client, _names_of_size(100)).get_json() == {
-        "usernames": [schemas.TOO_FEW_KNOWN_USERS]
+        "usernames": [messages.TOO_FEW_KNOWN_USERS]
     }

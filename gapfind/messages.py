@@ -1,0 +1,96 @@
+"""Every message GapFind shows to people, in Spanish: the one home of the wording.
+
+The messages are part of the public contract (the GFind web client shows them verbatim): change
+none of them without changing the contract. The core reports problems as codes
+(IndicesProblem, UsernameProblem); the tables here turn the codes into words.
+"""
+
+from __future__ import annotations
+
+from gapfind.core.grid import IndicesProblem
+from gapfind.core.usernames import USERNAME_MAX_LENGTH, UsernameProblem
+
+REQUIRED = "Este campo es requerido."
+NULL = "Este campo no puede ser nulo."
+NOT_A_STRING = "Debe ser una cadena de texto."
+NOT_A_LIST = "Se esperaba una lista de elementos."
+NOT_A_BOOLEAN = "Debe ser un valor booleano válido."
+NOT_AN_OBJECT = "Se esperaba un objeto JSON."
+
+USERNAME_MESSAGES = {
+    UsernameProblem.EMPTY: "El nombre de usuario no puede estar vacío",
+    UsernameProblem.TOO_LONG: (
+        f"El nombre de usuario no puede tener más de {USERNAME_MAX_LENGTH} caracteres"
+    ),
+    UsernameProblem.NOT_LETTERS: "El nombre de usuario solo puede contener letras",
+}
+# In a list of names the message says which one is wrong.
+LISTED_USERNAME_MESSAGES = {
+    UsernameProblem.EMPTY: "El nombre de usuario no puede estar vacío",
+    UsernameProblem.TOO_LONG: (
+        f"El usuario {{name}} no puede tener más de {USERNAME_MAX_LENGTH} caracteres"
+    ),
+    UsernameProblem.NOT_LETTERS: "El usuario {name} solo puede contener letras",
+}
+INDICES_MESSAGES = {
+    IndicesProblem.EMPTY: "El horario no puede estar vacío",
+    IndicesProblem.TOO_MANY: "Es imposible tener más de 98 horas de clases a la semana",
+    IndicesProblem.BAD_DAY: "El índice del día debe estar entre 0 y 6",
+    IndicesProblem.BAD_HOUR: "El índice de la hora debe estar entre 0 y 13",
+    IndicesProblem.NOT_PAIR: "Cada elemento debe ser un par [índice de la hora, índice del día]",
+}
+USERNAME_TAKEN = "El usuario ingresado ya fue registrado"
+USERS_NOT_FOUND = "Los siguientes usuarios no se encontraron: {names}"
+TOO_FEW_USERS = "Debes ingresar al menos dos usuarios distintos"
+TOO_MANY_USERS = "No puedes consultar más de {limit} usuarios a la vez"
+TOO_FEW_KNOWN_USERS = (
+    "Se necesitan al menos dos usuarios registrados para analizar la disponibilidad"
+)
+BAD_LIMIT = "El límite debe ser un número entero mayor o igual a 2"
+BAD_DAYS_TO_FILTER = "Debes indicar entre 1 y 7 días para filtrar"
+BAD_DAY_INDEX = "El índice del día debe estar entre 0 y 6"
+NO_USERNAME_SOURCE = "Al menos debes proporcionar una forma para obtener los usuarios"
+FILTER_USER_NOT_FOUND = "El usuario para filtrar el horario no existe"
+FILE_TOO_LARGE = "El tamaño del archivo es demasiado grande, Asegúrate de que pese menos de {size}"
+FILE_NOT_TEXT = "El archivo debe ser un archivo de texto UTF-8 con un usuario por línea"
+BODY_EMPTY = "El cuerpo de la solicitud está vacío."
+BODY_NOT_JSON = "El cuerpo de la solicitud no es un JSON válido."
+BODY_NOT_MULTIPART = "El cuerpo de la solicitud no es un formulario multipart/form-data válido."
+BODY_MEDIA_TYPE = 'Tipo de contenido "{media_type}" no soportado; usa application/json.'
+BODY_MEDIA_TYPE_ANALYZE = (
+    'Tipo de contenido "{media_type}" no soportado; usa application/json o multipart/form-data.'
+)
+TOKEN_MISSING = "Las credenciales de autenticación no se proveyeron."
+TOKEN_WRONG = "El token de edición no es válido para este usuario."
+USER_NOT_FOUND = "El usuario no existe"
+
+# Status-level messages, for errors that belong to no field.
+HTTP_MESSAGES = {
+    400: "Solicitud incorrecta.",
+    401: "Las credenciales de autenticación no se proveyeron.",
+    403: "No tienes permiso para realizar esta acción.",
+    404: "No encontrado.",
+    405: "Método no permitido.",
+    413: "La solicitud es demasiado grande.",
+    415: "Tipo de contenido no soportado.",
+    429: "Demasiadas solicitudes. Espera un momento antes de intentar de nuevo.",
+    500: "Error interno del servidor.",
+    503: "El servicio no está disponible en este momento. Intenta de nuevo en unos minutos.",
+}
+
+# Operator imports (flask users import): reasons a record is rejected.
+SCHEDULE_LENGTH = "El horario debe tener exactamente 98 caracteres; tiene {length}"
+SCHEDULE_MARKS = "El horario solo puede contener los caracteres 0 y 1"
+BAD_DATE = "La fecha debe estar en formato ISO 8601"
+WRONG_MODEL = "Solo se importan registros del modelo base.uninorteuser, no {model}"
+ROW_SHAPE = "La fila tiene {found} columnas; el encabezado tiene {expected}"
+NOT_UTF8 = "El texto no es UTF-8 válido"
+DUPLICATE = "El usuario {name} ya aparece en el registro {first} de este origen"
+EXISTS = "El usuario ya existe con otro horario; usa --overwrite para reemplazarlo"
+
+
+def human_size(size: int) -> str:
+    """64 KiB reads "64KB", as the old API's message did."""
+    if size % 1024 == 0:
+        return f"{size // 1024}KB"
+    return f"{size} bytes"
