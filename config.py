@@ -1,57 +1,25 @@
-"""GapFind settings.
+"""GapFind settings: the defaults here, overridden by the environment when the app is created.
 
-Every key can come from an environment variable of the same name or from a `.env` file beside
+Every setting can come from an environment variable of the same name or from a `.env` file beside
 wsgi.py, because shared hosts (PythonAnywhere) give a web app no shell environment of its own:
 the `.env` file is the one place an operator can put DATABASE_URL or CORS_ORIGINS there.
-Real environment variables win over `.env`, so a test or a one-off command can override a key.
+Real environment variables win over `.env`. Nothing is read when this module is imported:
+`load_settings` reads them when `create_app` runs, and the testing settings read neither the
+environment nor `.env` (a developer's `.env` must not point the test suite at a real database).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-
-from dotenv import load_dotenv
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
-load_dotenv(BASE_DIR / ".env", override=False)
+DOTENV_PATH = BASE_DIR / ".env"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_str(name: str, default: str) -> str:
-    """Read a string setting; an unset variable keeps the class default."""
-    return os.environ.get(name, default)
-
-
-def env_int(name: str, default: int) -> int:
-    """Read an integer setting, failing at start-up rather than on the first request."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw.strip())
-    except ValueError as error:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from error
-
-
-def env_bool(name: str, default: bool) -> bool:
-    """Read a boolean setting; a typo must not silently flip a security switch."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(f"{name} must be a boolean (true/false), got {raw!r}")
-
-
-def env_list(name: str, default: str) -> list[str]:
-    """Read a comma-separated setting such as CORS_ORIGINS."""
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
 class Config:
@@ -62,42 +30,45 @@ class Config:
 
     # None means "an SQLite file in the instance folder", resolved to an absolute path by the
     # factory: a WSGI host may start the app from any working directory.
-    DATABASE_URL: str | None = os.environ.get("DATABASE_URL") or None
+    DATABASE_URL: str | None = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # A rollback journal (DELETE, TRUNCATE, PERSIST) is what is safe on a network filesystem
     # (PythonAnywhere's home directories are one). PERSIST keeps the journal file between writes
     # instead of creating and deleting it each time: the same locking and durability as SQLite's
     # DELETE default, at half the CPU per write (bench/README.md). WAL is faster still but needs
     # shared memory, so it is for a local disk only.
-    SQLITE_JOURNAL_MODE = env_str("SQLITE_JOURNAL_MODE", "PERSIST").upper()
-    SQLITE_BUSY_TIMEOUT = env_int("SQLITE_BUSY_TIMEOUT", 15)
+    SQLITE_JOURNAL_MODE = "PERSIST"
+    SQLITE_BUSY_TIMEOUT = 15
 
-    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
-    ANALYZE_MAX_FILE_BYTES = env_int("ANALYZE_MAX_FILE_BYTES", 64 * 1024)
-    ANALYZE_MAX_USERNAMES = env_int("ANALYZE_MAX_USERNAMES", 20000)
-    RESULTS_MAX_USERNAMES = env_int("RESULTS_MAX_USERNAMES", 500)
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    ANALYZE_MAX_FILE_BYTES = 64 * 1024
+    ANALYZE_MAX_USERNAMES = 20000
+    RESULTS_MAX_USERNAMES = 500
     # Schedules go stale each semester; 0 keeps them forever.
-    SCHEDULE_RETENTION_DAYS = env_int("SCHEDULE_RETENTION_DAYS", 180)
+    SCHEDULE_RETENTION_DAYS = 180
 
-    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_DEFAULT = env_str("RATELIMIT_DEFAULT", "20 per minute")
-    RATELIMIT_WRITES = env_str("RATELIMIT_WRITES", "150 per hour")
-    RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_STRATEGY = env_str("RATELIMIT_STRATEGY", "sliding-window-counter")
-    RATELIMIT_FAIL_OPEN = env_bool("RATELIMIT_FAIL_OPEN", True)
+    RATELIMIT_ENABLED = True
+    RATELIMIT_DEFAULT = "20 per minute"
+    RATELIMIT_WRITES = "150 per hour"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "sliding-window-counter"
+    RATELIMIT_FAIL_OPEN = True
     RATELIMIT_HEADERS_ENABLED = True
+    # IPv6 clients are counted per network of this prefix: one device or home usually owns a
+    # whole /64 (the assumption of the big CDNs' rate limiters). 128 counts each address.
+    RATELIMIT_IPV6_PREFIX = 64
 
     # Client address: trust nothing by default, so a forged header cannot dodge a limit.
-    TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
-    REAL_IP_HEADER = env_str("REAL_IP_HEADER", "")
+    TRUSTED_PROXY_HOPS = 0
+    REAL_IP_HEADER = ""
 
-    CORS_ORIGINS = env_list("CORS_ORIGINS", "")
+    CORS_ORIGINS: list[str] = []
 
-    LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+    LOG_LEVEL = "INFO"
 
     # The campus's IANA time zone: a timetable's hours are campus wall-clock hours, and so are
     # the calendar files GapFind writes and reads. A typo stops the app at start-up.
-    TIMEZONE = env_str("TIMEZONE", "America/Bogota").strip()
+    TIMEZONE = "America/Bogota"
 
 
 class ProductionConfig(Config):
@@ -108,19 +79,19 @@ class DevelopmentConfig(Config):
     """Local work: the interactive debugger and relaxed limits."""
 
     DEBUG = True
-    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", False)
-    CORS_ORIGINS = env_list("CORS_ORIGINS", "http://localhost:5173,http://127.0.0.1:5173")
-    LOG_LEVEL = env_str("LOG_LEVEL", "DEBUG").upper()
+    RATELIMIT_ENABLED = False
+    CORS_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
+    LOG_LEVEL = "DEBUG"
 
 
 class TestingConfig(Config):
-    """The test suite: an in-memory database unless a test names another.
+    """The test suite: an in-memory database unless TEST_DATABASE_URL names another.
 
-    It reads TEST_DATABASE_URL and never DATABASE_URL: the fixtures drop and create tables, and
-    an exported DATABASE_URL must not point them at a real database."""
+    It reads TEST_DATABASE_URL and nothing else from the environment: the fixtures drop and
+    create tables, and an exported DATABASE_URL must not point them at a real database."""
 
     TESTING = True
-    DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    DATABASE_URL = "sqlite://"
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     CORS_ORIGINS = ["https://gfind.pages.dev"]
@@ -132,11 +103,97 @@ CONFIGS: dict[str, type[Config]] = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
 }
+# Settings that are code, not deployment choices: never read from the environment.
+FIXED = frozenset(
+    {"DEBUG", "TESTING", "SQLALCHEMY_TRACK_MODIFICATIONS", "RATELIMIT_HEADERS_ENABLED"}
+)
+# Text settings whose case or spacing carries no meaning.
+_NORMALIZE: dict[str, Callable[[str], str]] = {
+    "SQLITE_JOURNAL_MODE": str.upper,
+    "LOG_LEVEL": str.upper,
+    "TIMEZONE": str.strip,
+}
 
 
-def config_from_env() -> type[Config]:
+def parse_bool(name: str, raw: str) -> bool:
+    """A boolean setting; a typo must not silently flip a security switch."""
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be a boolean (true/false), got {raw!r}")
+
+
+def parse_int(name: str, raw: str) -> int | None:
+    """An integer setting (None when blank: the default stays), failing at start-up rather than
+    on the first request."""
+    if not raw.strip():
+        return None
+    try:
+        return int(raw.strip())
+    except ValueError as error:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from error
+
+
+def parse_list(_name: str, raw: str) -> list[str]:
+    """A comma-separated setting such as CORS_ORIGINS."""
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _parse(name: str, default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        return parse_bool(name, raw)
+    if isinstance(default, int):
+        number = parse_int(name, raw)
+        return default if number is None else number
+    if isinstance(default, list):
+        return parse_list(name, raw)
+    if default is None:  # DATABASE_URL: empty means the default SQLite file
+        return raw or None
+    return _NORMALIZE.get(name, str)(raw)
+
+
+def settings_of(config_class: type[Config]) -> dict[str, Any]:
+    """The class's settings (its upper-case attributes, inherited ones included)."""
+    return {name: getattr(config_class, name) for name in dir(config_class) if name.isupper()}
+
+
+def read_environment(dotenv_path: Path = DOTENV_PATH) -> dict[str, str]:
+    """The process environment over the `.env` file's values (real variables win)."""
+    values: dict[str, str] = {}
+    if dotenv_path.is_file():
+        from dotenv import dotenv_values  # only hosts that ship a .env pay for the parser
+
+        values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+def load_settings(
+    config_class: type[Config], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The settings an app is built with: the class's defaults, then the environment's values.
+
+    Called by create_app, so the environment is read when an app is created, not at import.
+    """
+    settings = settings_of(config_class)
+    if config_class.TESTING:
+        test_url = os.environ.get("TEST_DATABASE_URL")  # never from .env
+        if test_url:
+            settings["DATABASE_URL"] = test_url
+        return settings
+    env = read_environment() if environ is None else environ
+    for name, default in settings.items():
+        if name not in FIXED and name in env:
+            settings[name] = _parse(name, default, env[name])
+    return settings
+
+
+def config_from_env(environ: Mapping[str, str] | None = None) -> type[Config]:
     """Pick the settings class named by GAPFIND_CONFIG (production when unset)."""
-    name = env_str("GAPFIND_CONFIG", "production").strip().lower()
+    env = read_environment() if environ is None else environ
+    name = env.get("GAPFIND_CONFIG", "production").strip().lower()
     try:
         return CONFIGS[name]
     except KeyError as error:

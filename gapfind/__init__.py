@@ -1,6 +1,7 @@
 """GapFind: common free hours of groups of students, as a Flask API.
 
-`create_app` builds a fully wired application; wsgi.py and the `flask` CLI both call it.
+`create_app` builds a fully wired application; wsgi.py, lambda_handler.py and the `flask` CLI
+all call it.
 """
 
 from __future__ import annotations
@@ -13,63 +14,57 @@ from typing import Any
 from flask import Flask
 from flask.helpers import get_debug_flag
 
-from config import Config, ProductionConfig, config_from_env
+from config import Config, ProductionConfig, config_from_env, load_settings, read_environment
 from gapfind import repository
 from gapfind.database import configure_sqlite, engine_options, resolve_database_uri
 from gapfind.errors import register_error_handlers
-from gapfind.extensions import cors, db
+from gapfind.extensions import db
 from gapfind.json_provider import OrjsonProvider
-from gapfind.middleware import (
-    configure_logging,
-    install_proxy_support,
-    install_request_envelope,
-    only_for_cross_origin_requests,
-    register_retention,
-)
 from gapfind.ratelimit import init_limiter
+from gapfind.retention import register_retention
 from gapfind.timezone import init_timezone
+from gapfind.web.cors import init_cors
+from gapfind.web.log_setup import configure_logging
+from gapfind.web.stack import install_wsgi_stack
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-# Headers a browser client may read from a cross-origin response.
-EXPOSED_HEADERS = [
-    "Retry-After",
-    "X-Request-ID",
-    "X-RateLimit-Limit",
-    "X-RateLimit-Remaining",
-    "X-RateLimit-Reset",
-]
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     """Build the app from a settings class, or from GAPFIND_CONFIG plus a mapping of overrides
-    (what the tests pass)."""
+    (what the tests pass). The environment is read here, never at import."""
     app = Flask(__name__)
     # "/users//ana" must be a 404 like any unknown path, not a redirect or a 405 of /users/ana.
     app.url_map.merge_slashes = False
     # orjson for responses; fields keep the contract's order (no key sorting).
     app.json = OrjsonProvider(app)
-    if isinstance(config, type):
-        app.config.from_object(config)
-        settings: type[Config] = config
-    else:
-        settings = config_from_env()
-        app.config.from_object(settings)
-        app.config.update(config or {})
+    settings = configure(app, config)
     if issubclass(settings, ProductionConfig) and (app.config["DEBUG"] or get_debug_flag()):
         raise RuntimeError("Debug mode is never allowed with the production settings.")
 
     init_timezone(app)
     configure_logging(app)
-    install_request_envelope(app)
-    install_proxy_support(app)
     register_extensions(app)
     register_blueprints(app)
     init_limiter(app)  # after the blueprints: it applies the views' rate-limit markers
     register_error_handlers(app)
     register_retention(app, repository.purge_expired)
+    install_wsgi_stack(app)
     if loaded_by_cli() or app.testing:
         register_cli(app)
     return app
+
+
+def configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> type[Config]:
+    """Load the settings into app.config and return the settings class they came from."""
+    if isinstance(config, type):
+        app.config.update(load_settings(config))
+        return config
+    environ = read_environment()
+    settings = config_from_env(environ)
+    app.config.update(load_settings(settings, environ))
+    app.config.update(config or {})
+    return settings
 
 
 def loaded_by_cli() -> bool:
@@ -91,18 +86,7 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(
                 db.engine, app.config["SQLITE_JOURNAL_MODE"], app.config["SQLITE_BUSY_TIMEOUT"]
             )
-
-    cors.init_app(
-        app,
-        origins=app.config["CORS_ORIGINS"],
-        methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
-        expose_headers=EXPOSED_HEADERS,
-        supports_credentials=False,
-        always_send=False,
-        max_age=600,
-    )
-    only_for_cross_origin_requests(app)
+    init_cors(app)
 
     # Flask-Migrate brings Alembic (~6 MB per worker): bind it only for the `flask` CLI, which
     # is where `flask db ...` runs.

@@ -17,8 +17,10 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from gapfind import messages
 from gapfind.messages import HTTP_MESSAGES
-from gapfind.middleware import request_id
+from gapfind.repository import StudentNotFound, TokenMismatch, UsernameTaken
+from gapfind.web.envelope import request_id
 
 log = logging.getLogger("gapfind.errors")
 
@@ -95,6 +97,19 @@ def register_error_handlers(app: Flask) -> None:
         response = error_response(error.messages, error.status)
         response.headers.update(error.headers)
         return response
+
+    # The persistence layer's refusals, in the contract's words. Views let them through.
+    @app.errorhandler(UsernameTaken)
+    def _username_taken(_error: UsernameTaken) -> Response:
+        return error_response({"username": [messages.USERNAME_TAKEN]}, 400)
+
+    @app.errorhandler(StudentNotFound)
+    def _student_not_found(_error: StudentNotFound) -> Response:
+        return error_response({NON_FIELD: [messages.USER_NOT_FOUND]}, 404)
+
+    @app.errorhandler(TokenMismatch)
+    def _token_mismatch(_error: TokenMismatch) -> Response:
+        return error_response({NON_FIELD: [messages.TOKEN_WRONG]}, 403)
 
     @app.errorhandler(ValidationError)
     def _validation_error(error: ValidationError) -> Response:

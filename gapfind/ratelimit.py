@@ -34,10 +34,11 @@ from typing import Any, NamedTuple, TypeVar
 from flask import Flask, Response, request
 from flask_limiter import HeaderNames, Limiter, RateLimitExceeded
 from flask_limiter._limits import RuntimeLimit
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from werkzeug.http import http_date
+
+from gapfind.web.client_address import rate_limit_key
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -249,7 +250,7 @@ def init_limiter(app: Flask) -> GapFindLimiter:
         "RATELIMIT_STORAGE_OPTIONS", storage_options(app.config["RATELIMIT_STORAGE_URI"])
     )
     app.config["RATELIMIT_SWALLOW_ERRORS"] = app.config["RATELIMIT_FAIL_OPEN"]
-    limiter = GapFindLimiter(key_func=get_remote_address)
+    limiter = GapFindLimiter(key_func=rate_limit_key)
     limiter.init_app(app)
     limiter.request_filter(_is_preflight)
     limiter.plan(app, app.config["RATELIMIT_DEFAULT"], app.config["RATELIMIT_WRITES"])

@@ -7,25 +7,39 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from gapfind import messages, repository, schemas
-from gapfind.api.bodies import analyze_body, json_body
-from gapfind.api.openapi import Operation, document
-from gapfind.api.openapi import Response as Doc
+from gapfind.api.bodies import analyze_body
+from gapfind.api.operations import INVALID, Operation, endpoint
+from gapfind.api.operations import Response as Doc
 from gapfind.core.availability import SlotAvailability, joined_weekday_availability
 from gapfind.core.gaps import Gap, GapOptions, find_gaps
 from gapfind.core.grid import DAY_LABELS, HOUR_LABELS
-from gapfind.core.usernames import username_key, username_keys
+from gapfind.core.usernames import distinct_names, username_key
 from gapfind.errors import ApiError
 
 bp = Blueprint("gaps", __name__)
 
-results_request = schemas.ResultsRequest()
-analyze_request = schemas.AnalyzeRequest()
 
-ERRORS_400 = Doc("Datos inválidos; mensajes por campo.", schemas.ErrorResponse)
+def check_group_size(usernames: list[str], setting: str) -> None:
+    """Refuse a group larger than the setting allows (RESULTS_MAX_USERNAMES, ...)."""
+    most = current_app.config[setting]
+    if len(usernames) > most:
+        raise ApiError.field("usernames", messages.TOO_MANY_USERS.format(limit=most))
+
+
+def group_schedules(usernames: list[str]) -> list[str]:
+    """The schedules of a small group, in the order of its names; every name must be a live
+    student, or the answer lists the missing ones (the /results rule)."""
+    check_group_size(usernames, "RESULTS_MAX_USERNAMES")
+    found = repository.find_schedules(usernames)
+    missing = [name for name in usernames if name not in found]
+    if missing:
+        message = messages.USERS_NOT_FOUND.format(names=", ".join(missing))
+        raise ApiError.field("usernames", message)
+    return [found[name] for name in usernames]
 
 
 @bp.post("/results")
-@document(
+@endpoint(
     Operation(
         summary="Huecos comunes de un grupo",
         tag="Grupos",
@@ -36,20 +50,11 @@ ERRORS_400 = Doc("Datos inválidos; mensajes por campo.", schemas.ErrorResponse)
         ),
         request=schemas.ResultsRequest,
         request_example={"usernames": ["ana", "bob"], "compute_sd": False, "limit": 5},
-        responses={200: Doc("Los huecos.", schemas.ResultsResponse), 400: ERRORS_400},
+        responses={200: Doc("Los huecos.", schemas.ResultsResponse), 400: INVALID},
     )
 )
-def results() -> dict[str, Any]:
-    data = results_request.load(json_body())
-    usernames: list[str] = data["usernames"]
-    most = current_app.config["RESULTS_MAX_USERNAMES"]
-    if len(usernames) > most:
-        raise ApiError.field("usernames", messages.TOO_MANY_USERS.format(limit=most))
-    found = repository.find_schedules(usernames)
-    missing = [name for name in usernames if name not in found]
-    if missing:
-        message = messages.USERS_NOT_FOUND.format(names=", ".join(missing))
-        raise ApiError.field("usernames", message)
+def results(data: dict[str, Any]) -> dict[str, Any]:
+    schedules = group_schedules(data["usernames"])
     options = GapOptions(
         compute_sd=data["compute_sd"],
         no_classes_day=data["no_classes_day"],
@@ -57,7 +62,7 @@ def results() -> dict[str, Any]:
         limit=data["limit"],
         days_to_filter=data["days_to_filter"] or frozenset(),
     )
-    gaps = find_gaps([found[name] for name in usernames], options)
+    gaps = find_gaps(schedules, options)
     return {"count": len(gaps), "gaps": [gap_json(gap) for gap in gaps]}
 
 
@@ -91,24 +96,8 @@ def slot_json(slot: SlotAvailability) -> dict[str, Any]:
     }
 
 
-def _names_in_order(raw_names: list[str]) -> list[tuple[str, str | None]]:
-    """Each distinct name once, in input order: (name, lookup key, or None if no student can
-    have it). Only impossible names need the name as given; a valid one is carried as its key."""
-    keys = username_keys(raw_names)
-    if None not in keys:  # the usual request: every name valid, duplicates collapse by key
-        return [(key, key) for key in dict.fromkeys(keys) if key is not None]
-    seen: set[str] = set()
-    entries: list[tuple[str, str | None]] = []
-    for raw, key in zip(raw_names, keys, strict=True):
-        marker = key if key is not None else "\0" + raw
-        if marker not in seen:
-            seen.add(marker)
-            entries.append((raw, key))
-    return entries
-
-
 @bp.post("/analyze")
-@document(
+@endpoint(
     Operation(
         summary="Disponibilidad de un grupo grande",
         tag="Grupos",
@@ -121,16 +110,14 @@ def _names_in_order(raw_names: list[str]) -> list[tuple[str, str | None]]:
         request=schemas.AnalyzeRequest,
         request_media_types=("application/json", "multipart/form-data"),
         request_example={"usernames": ["ana", "bob", "carla"], "username_to_filter": "ana"},
-        responses={200: Doc("La disponibilidad.", schemas.AnalyzeResponse), 400: ERRORS_400},
-    )
+        responses={200: Doc("La disponibilidad.", schemas.AnalyzeResponse), 400: INVALID},
+    ),
+    read_body=analyze_body,
 )
-def analyze() -> dict[str, Any]:
-    data = analyze_request.load(analyze_body())
-    entries = _names_in_order(data["usernames"])
+def analyze(data: dict[str, Any]) -> dict[str, Any]:
+    entries = distinct_names(data["usernames"])
     usernames = [key for _, key in entries if key is not None]
-    most = current_app.config["ANALYZE_MAX_USERNAMES"]
-    if len(usernames) > most:
-        raise ApiError.field("usernames", messages.TOO_MANY_USERS.format(limit=most))
+    check_group_size(usernames, "ANALYZE_MAX_USERNAMES")
 
     to_filter = data["username_to_filter"]
     if to_filter is not None:

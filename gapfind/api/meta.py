@@ -6,8 +6,8 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 
 from gapfind import schemas
-from gapfind.api.openapi import Operation, document
-from gapfind.api.openapi import Response as Doc
+from gapfind.api.operations import Operation, endpoint
+from gapfind.api.operations import Response as Doc
 from gapfind.errors import unavailable
 from gapfind.extensions import db
 from gapfind.ratelimit import exempt
@@ -17,7 +17,7 @@ bp = Blueprint("meta", __name__)
 
 @bp.get("/health")
 @exempt
-@document(
+@endpoint(
     Operation(
         summary="Estado del servicio",
         tag="Servicio",
@@ -41,7 +41,7 @@ def health() -> Response:
 @bp.get("/openapi.json")
 @exempt
 def openapi_document() -> Response:
-    from gapfind.api.docs import openapi_spec  # apispec loads only when the docs are asked for
+    from gapfind.api.openapi import openapi_spec  # apispec loads only when the docs are asked for
 
     return jsonify(openapi_spec(current_app))
 
@@ -49,6 +49,6 @@ def openapi_document() -> Response:
 @bp.get("/docs")
 @exempt
 def docs_page() -> Response:
-    from gapfind.api.docs import docs_html
+    from gapfind.api.docs_page import docs_html
 
     return Response(docs_html(current_app), mimetype="text/html")

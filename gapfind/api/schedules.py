@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, request
 
 from gapfind import messages, repository, schemas
-from gapfind.api.bodies import json_body
-from gapfind.api.openapi import Operation, document
-from gapfind.api.openapi import Response as Doc
+from gapfind.api.operations import INVALID, NOT_FOUND, Operation, endpoint
+from gapfind.api.operations import Response as Doc
 from gapfind.core.grid import schedule_from_indices
 from gapfind.core.usernames import username_key
 from gapfind.errors import ApiError
@@ -17,19 +16,13 @@ from gapfind.ratelimit import write_limited
 
 bp = Blueprint("schedules", __name__)
 
-register_request = schemas.RegisterRequest()
-update_request = schemas.ScheduleUpdateRequest()
-
-
-ERRORS_400 = Doc("Datos inválidos; mensajes por campo.", schemas.ErrorResponse)
-ERRORS_404 = Doc("El usuario no existe.", schemas.ErrorResponse)
 AUTH_ERRORS = {
     401: Doc("Falta el encabezado Authorization: Bearer <edit_token>.", schemas.ErrorResponse),
     403: Doc("El token no corresponde a este usuario.", schemas.ErrorResponse),
 }
 
 
-def _lookup_name(username: str) -> str:
+def stored_name(username: str) -> str:
     """The stored form of a name from the URL; a name that cannot exist is simply absent."""
     key = username_key(username)
     if key is None:
@@ -37,7 +30,8 @@ def _lookup_name(username: str) -> str:
     return key
 
 
-def _edit_token() -> str:
+def edit_token() -> str:
+    """The bearer token of the request; its absence is refused before anything else."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -45,9 +39,16 @@ def _edit_token() -> str:
     return token
 
 
+def owner_and_token(username: str) -> dict[str, Any]:
+    """A token-checked edit's credentials and name, checked in the contract's order: 401 for a
+    missing token, then 404 for an impossible name, and only then the body."""
+    token = edit_token()
+    return {"username": stored_name(username), "token": token}
+
+
 @bp.post("/manual")
 @write_limited
-@document(
+@endpoint(
     Operation(
         summary="Registrar un horario",
         tag="Horarios",
@@ -59,42 +60,38 @@ def _edit_token() -> str:
                 "Registrado. Guarda el edit_token: no se vuelve a mostrar.",
                 schemas.RegisterResponse,
             ),
-            400: ERRORS_400,
+            400: INVALID,
         },
     )
 )
-def register() -> tuple[dict[str, str], int]:
-    data = register_request.load(json_body())
+def register(data: dict[str, Any]) -> tuple[dict[str, str], int]:
     schedule = schedule_from_indices(data["list_of_indices"])
-    try:
-        token = repository.register_student(data["username"], schedule)
-    except repository.UsernameTaken as error:
-        raise ApiError.field("username", messages.USERNAME_TAKEN) from error
+    token = repository.register_student(data["username"], schedule)
     # Plain dicts, as in gapfind.api.gaps; tests/api/test_response_shapes.py holds them to
     # schemas.RegisterResponse / StudentResponse, which document them.
     return {"username": data["username"], "schedule": schedule, "edit_token": token}, 201
 
 
 @bp.get("/users/<username>")
-@document(
+@endpoint(
     Operation(
         summary="Consultar un horario",
         tag="Horarios",
         description="El horario de un usuario, para ver si está libre ahora.",
-        responses={200: Doc("El horario.", schemas.StudentResponse), 404: ERRORS_404},
+        responses={200: Doc("El horario.", schemas.StudentResponse), 404: NOT_FOUND},
     )
 )
 def read(username: str) -> dict[str, str]:
-    name = _lookup_name(username)
+    name = stored_name(username)
     schedule = repository.find_schedule(name)
     if schedule is None:
-        raise ApiError.body(messages.USER_NOT_FOUND, 404)
+        raise repository.StudentNotFound(name)
     return {"username": name, "schedule": schedule}
 
 
 @bp.put("/users/<username>")
 @write_limited
-@document(
+@endpoint(
     Operation(
         summary="Reemplazar un horario",
         tag="Horarios",
@@ -103,44 +100,31 @@ def read(username: str) -> dict[str, str]:
         needs_token=True,
         responses={
             200: Doc("El horario nuevo.", schemas.StudentResponse),
-            400: ERRORS_400,
+            400: INVALID,
             **AUTH_ERRORS,
-            404: ERRORS_404,
+            404: NOT_FOUND,
         },
-    )
+    ),
+    before_body=owner_and_token,
 )
-def replace(username: str) -> dict[str, str]:
-    token = _edit_token()
-    name = _lookup_name(username)
-    data = update_request.load(json_body())
+def replace(data: dict[str, Any], username: str, token: str) -> dict[str, str]:
     schedule = schedule_from_indices(data["list_of_indices"])
-    _authorized(repository.replace_schedule, name, token, schedule)
-    return {"username": name, "schedule": schedule}
+    repository.replace_schedule(username, token, schedule)
+    return {"username": username, "schedule": schedule}
 
 
 @bp.delete("/users/<username>")
 @write_limited
-@document(
+@endpoint(
     Operation(
         summary="Borrar un horario",
         tag="Horarios",
         description="Después de borrarlo, el nombre se puede registrar de nuevo.",
         needs_token=True,
-        responses={204: Doc("Borrado."), **AUTH_ERRORS, 404: ERRORS_404},
+        responses={204: Doc("Borrado."), **AUTH_ERRORS, 404: NOT_FOUND},
     )
 )
 def remove(username: str) -> Response:
-    token = _edit_token()
-    name = _lookup_name(username)
-    _authorized(repository.delete_student, name, token)
+    credentials = owner_and_token(username)
+    repository.delete_student(credentials["username"], credentials["token"])
     return Response(status=204)
-
-
-def _authorized(action: Callable[..., None], *args: str) -> None:
-    """Run a token-checked repository write, mapping its refusals to 404 / 403."""
-    try:
-        action(*args)
-    except repository.StudentNotFound as error:
-        raise ApiError.body(messages.USER_NOT_FOUND, 404) from error
-    except repository.TokenMismatch as error:
-        raise ApiError.body(messages.TOKEN_WRONG, 403) from error

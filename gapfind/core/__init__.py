@@ -31,6 +31,7 @@ from gapfind.core.grid import (
 from gapfind.core.usernames import (
     USERNAME_MAX_LENGTH,
     UsernameProblem,
+    distinct_names,
     is_valid_username,
     normalize_username,
     username_key,
@@ -55,6 +56,7 @@ __all__ = [
     "UsernameProblem",
     "day_column",
     "distance_profile",
+    "distinct_names",
     "find_gaps",
     "indices_from_schedule",
     "is_schedule",

@@ -9,7 +9,7 @@ becoming another user's name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import Enum
 
 USERNAME_MAX_LENGTH = 30
@@ -74,3 +74,24 @@ def username_keys(names: Iterable[str]) -> list[str | None]:
 def normalize_username(name: str) -> str:
     """Canonical key for lookups and uniqueness; only meaningful on validated names."""
     return name.lower()
+
+
+def distinct_names(raw_names: Sequence[str]) -> list[tuple[str, str | None]]:
+    """Each distinct name once, in input order: (name, lookup key, or None if no student can
+    have it).
+
+    Names that differ only in case are one student; impossible names are kept as given (a
+    group analysis reports them rather than refusing the request), so only they need the
+    raw text, and a valid name is carried as its key.
+    """
+    keys = username_keys(raw_names)
+    if None not in keys:  # the usual request: every name valid, duplicates collapse by key
+        return [(key, key) for key in dict.fromkeys(keys) if key is not None]
+    seen: set[str] = set()
+    entries: list[tuple[str, str | None]] = []
+    for raw, key in zip(raw_names, keys, strict=True):
+        marker = key if key is not None else "\0" + raw
+        if marker not in seen:
+            seen.add(marker)
+            entries.append((raw, key))
+    return entries

@@ -14,7 +14,7 @@ from flask import Flask
 
 from gapfind import create_app
 from gapfind.extensions import db
-from gapfind.middleware import SecondCachedFormatter
+from gapfind.web.log_setup import SecondCachedFormatter
 from tests.conftest import register
 from tests.web import unreachable_database_url
 
