@@ -55,6 +55,7 @@ FILE_TOO_LARGE = "El tamaño del archivo es demasiado grande, Asegúrate de que 
 FILE_NOT_TEXT = "El archivo debe ser un archivo de texto UTF-8 con un usuario por línea"
 BODY_EMPTY = "El cuerpo de la solicitud está vacío."
 BODY_NOT_JSON = "El cuerpo de la solicitud no es un JSON válido."
+BODY_INCOMPLETE = "El cuerpo de la solicitud está incompleto o mal formado."
 BODY_NOT_MULTIPART = "El cuerpo de la solicitud no es un formulario multipart/form-data válido."
 BODY_MEDIA_TYPE = 'Tipo de contenido "{media_type}" no soportado; usa application/json.'
 BODY_MEDIA_TYPE_ANALYZE = (
