@@ -40,6 +40,18 @@ from gapfind.messages import (
 BASE_ERRORS = {"required": REQUIRED, "null": NULL}
 
 
+# Python refuses to convert decimal strings of more than 4300 digits (ValueError; see
+# sys.get_int_max_str_digits) and its conversion is quadratic well before that: a client's
+# 5000-digit "limit" must be a number like any other, not a 500 or a slow request.
+MAX_DECIMAL_DIGITS = 640
+HUGE = 2**64  # stands for any number beyond every range the API checks
+
+
+def parse_decimal(digits: str) -> int:
+    """int(digits) for a validated string of decimal digits, of any length."""
+    return int(digits) if len(digits) <= MAX_DECIMAL_DIGITS else HUGE
+
+
 class ApiSchema(Schema):
     """Unknown keys are ignored (older clients send extras); errors are in Spanish."""
 
@@ -142,7 +154,7 @@ class GroupLimit(fields.Integer):
             value = value.strip()
             if not value.isdecimal():
                 raise ValidationError(BAD_LIMIT)
-            number = int(value)
+            number = parse_decimal(value)
         elif isinstance(value, int):
             number = value
         elif isinstance(value, float) and value.is_integer():

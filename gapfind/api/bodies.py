@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from flask import current_app, request
 
-from gapfind import messages
+from gapfind import messages, schemas
 from gapfind.api.multipart import MalformedMultipart, parse_form_data
 from gapfind.errors import ApiError
 
@@ -40,7 +40,33 @@ def json_body(unsupported_message: str = messages.BODY_MEDIA_TYPE) -> Any:
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
         # RecursionError: a body of thousands of nested arrays exhausts the decoder's stack;
         # it is a malformed body like any other, not a server error.
-        raise ApiError.body(messages.BODY_NOT_JSON) from error
+        body = _with_huge_integers(raw)
+        if body is _NOT_JSON:
+            raise ApiError.body(messages.BODY_NOT_JSON) from error
+        return body
+
+
+_NOT_JSON = object()
+
+
+def _huge_integer(text: str) -> int:
+    digits = text.lstrip("-")
+    value = schemas.parse_decimal(digits)
+    return -value if text.startswith("-") else value
+
+
+def _with_huge_integers(raw: bytes) -> Any:
+    """The body parsed again with integers of any length allowed, or _NOT_JSON.
+
+    Valid JSON may hold an integer of thousands of digits, which the standard library refuses
+    to convert (ValueError, like a syntax error). Such a number is out of every range the
+    fields check, so it becomes schemas.HUGE and gets the field's own message. Only bodies that
+    failed the plain parse pay for this second one.
+    """
+    try:
+        return json.loads(raw, parse_int=_huge_integer)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return _NOT_JSON
 
 
 def _file_lines(stream: IO[bytes]) -> list[str]:

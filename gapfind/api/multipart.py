@@ -9,6 +9,7 @@ boundary) is enough, and it never compiles anything.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from werkzeug.http import parse_options_header
@@ -19,6 +20,12 @@ MAX_HEADER_BYTES = 8 * 1024
 # RFC 2046 caps boundaries at 70 characters, but real encoders exceed it (werkzeug's own test
 # client does, now and then): accept any sane length rather than refuse a working upload.
 MAX_BOUNDARY = 200
+# RFC 2046 5.1.1 bchars: ASCII letters, digits and '()+_,-./:=? and inner spaces. A Content-Type
+# parameter may carry any text (an RFC 2231 `boundary*=utf-8''%E2%82%AC` decodes to "€"), and
+# no such boundary can delimit a body.
+_BOUNDARY = re.compile(
+    rf"[0-9A-Za-z'()+_,\-./:=? ]{{0,{MAX_BOUNDARY - 1}}}[0-9A-Za-z'()+_,\-./:=?]"
+)
 
 
 class MalformedMultipart(ValueError):
@@ -69,7 +76,7 @@ def _split_part(raw: bytes) -> tuple[bytes, bytes]:
 
 def parse_form_data(body: bytes, boundary: str) -> FormData:
     """Split `body` into fields and files; MalformedMultipart if it is not well formed."""
-    if not boundary or len(boundary) > MAX_BOUNDARY:
+    if not _BOUNDARY.fullmatch(boundary):
         raise MalformedMultipart("missing or invalid boundary")
     delimiter = CRLF + b"--" + boundary.encode("latin-1")
     # The first delimiter may start the body without a preceding line break.
