@@ -94,9 +94,10 @@ def rate_limit_key() -> str:
 def install_client_address(app: Flask, wsgi_app: WSGIApp) -> WSGIApp:
     """Trust the proxy headers the operator configured, and nothing else."""
     hops = app.config["TRUSTED_PROXY_HOPS"]
-    wrapped = ClientAddress(
-        wsgi_app, app.config["REAL_IP_HEADER"].strip(), app.config["RATELIMIT_IPV6_PREFIX"]
-    )
+    prefix = app.config["RATELIMIT_IPV6_PREFIX"]
+    if not 0 <= prefix <= 128:
+        raise ValueError(f"RATELIMIT_IPV6_PREFIX must be 0..128, got {prefix}")
+    wrapped = ClientAddress(wsgi_app, app.config["REAL_IP_HEADER"].strip(), prefix)
     if hops > 0:
         return ProxyFix(wrapped, x_for=hops, x_proto=hops)  # type: ignore[return-value]
     return wrapped

@@ -134,3 +134,51 @@ def test_the_cached_timestamp_formats_like_logging(instants: list[float]) -> Non
         record.created = instant
         record.msecs = (instant - int(instant)) * 1000
         assert cached.format(record) == plain.format(record)
+
+
+# --------------------------------------------------------------------------- log injection
+
+
+@pytest.mark.parametrize(
+    "text, logged",
+    [
+        ("/users/ana", "/users/ana"),
+        ("/users/josé", "/users/josé"),  # printable text beyond ASCII stays readable
+        (
+            "/a\r\n2026-12-01 INFO gapfind.access GET / 200",
+            "/a\\x0d\\x0a2026-12-01 INFO gapfind.access GET / 200",
+        ),
+        ("/\x1b[2J\x1b[31mred", "/\\x1b[2J\\x1b[31mred"),  # terminal escapes
+        ("/\u2028x\u2029\x85", "/\\u2028x\\u2029\\x85"),  # Unicode line breaks, C1 NEL
+        ("/back\\x0aslash", "/back\\\\x0aslash"),  # a literal backslash cannot fake an escape
+        ("/\x00\x7f", "/\\x00\\x7f"),
+    ],
+)
+def test_log_safe_escapes_what_could_forge_a_line(text: str, logged: str) -> None:
+    from gapfind.web.envelope import log_safe
+
+    assert log_safe(text) == logged
+    assert log_safe(text).isprintable()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/users/a%0d%0a2026-12-01%2010:00:00,000%20INFO%20gapfind.access%20GET%20/admin%20200",
+        "/users/%1b%5b2J%1b%5b31m",
+        "/users/%e2%80%a8forged",
+    ],
+)
+def test_no_request_can_write_a_forged_or_raw_line(
+    app_factory: Callable[..., Flask], caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    app = app_factory(LOG_LEVEL="INFO")
+    caplog.set_level(logging.INFO, logger="gapfind")
+    client = app.test_client()
+    client.get(path)
+    client.get("/health", environ_base={"REQUEST_METHOD": "GET", "REMOTE_ADDR": "192.0.2.1\r\nx"})
+    messages = [r.getMessage() for r in caplog.records if r.name == "gapfind.access"]
+    assert len(messages) == 2
+    for message in messages:
+        assert message.isprintable(), repr(message)
+        assert "\x1b" not in message and "\n" not in message and "\u2028" not in message
