@@ -28,7 +28,7 @@ def resolve_database_uri(app: Flask) -> str:
     hosts start WSGI apps from arbitrary working directories. Heroku-style `postgres://` and
     driver-less `postgresql://` URLs are pointed at psycopg 3, the driver requirements.txt ships.
     """
-    url = app.config.get("DATABASE_URL")
+    url: str | None = app.config.get("DATABASE_URL")
     if not url:
         instance = Path(app.instance_path)
         instance.mkdir(parents=True, exist_ok=True)

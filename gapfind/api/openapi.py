@@ -113,7 +113,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
 
 def openapi_spec(app: Flask) -> dict[str, Any]:
     """The cached document (the URL map does not change after start-up)."""
-    cached = app.extensions.get(_CACHE_KEY)
+    cached: dict[str, Any] | None = app.extensions.get(_CACHE_KEY)
     if cached is None:
         cached = app.extensions[_CACHE_KEY] = build_spec(app)
-    return cached  # type: ignore[no-any-return]
+    return cached

@@ -88,7 +88,7 @@ def _socket_address(environ: WSGIEnviron) -> str:
 def rate_limit_key() -> str:
     """The limiter's key function: the bucket ClientAddress computed for this request."""
     environ = request.environ
-    return environ.get(CLIENT_KEY) or environ.get("REMOTE_ADDR") or UNKNOWN  # type: ignore[no-any-return]
+    return str(environ.get(CLIENT_KEY) or environ.get("REMOTE_ADDR") or UNKNOWN)
 
 
 def install_client_address(app: Flask, wsgi_app: WSGIApp) -> WSGIApp:
@@ -99,5 +99,5 @@ def install_client_address(app: Flask, wsgi_app: WSGIApp) -> WSGIApp:
         raise ValueError(f"RATELIMIT_IPV6_PREFIX must be 0..128, got {prefix}")
     wrapped = ClientAddress(wsgi_app, app.config["REAL_IP_HEADER"].strip(), prefix)
     if hops > 0:
-        return ProxyFix(wrapped, x_for=hops, x_proto=hops)  # type: ignore[return-value]
+        return ProxyFix(wrapped, x_for=hops, x_proto=hops)
     return wrapped

@@ -50,7 +50,7 @@ class SecondCachedFormatter(logging.Formatter):
         if second != cached_second:
             text = time.strftime(self.default_time_format, self.converter(record.created))
             self._cached = (second, text)
-        return self.default_msec_format % (text, record.msecs)
+        return f"{text},{int(record.msecs):03d}"  # logging.Formatter.default_msec_format
 
 
 def skip_unused_record_fields() -> None:
@@ -60,6 +60,6 @@ def skip_unused_record_fields() -> None:
     stack walk per record), thread and multiprocessing names (the process id stays: gunicorn
     prints it). Only applied when GapFind sets up logging itself, not over an operator's own.
     """
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logMultiprocessing = False

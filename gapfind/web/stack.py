@@ -23,4 +23,4 @@ def install_wsgi_stack(app: Flask) -> None:
     """Wrap `app.wsgi_app` in GapFind's layers (call once, from the factory)."""
     bounded = install_body_bounds(app, app.wsgi_app)
     enveloped = RequestEnvelope(bounded)
-    app.wsgi_app = install_client_address(app, enveloped)  # type: ignore[method-assign]
+    app.wsgi_app = install_client_address(app, enveloped)  # type: ignore[method-assign,assignment]
