@@ -20,7 +20,6 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from gapfind import create_app
-from gapfind.core.grid import indices_from_schedule
 from gapfind.extensions import db
 from tests.support.servers import (
     REQUIRE_SERVICES_ENV,
@@ -30,6 +29,7 @@ from tests.support.servers import (
     postgres_server,
     redis_server,
 )
+from tests.support.students import Students
 
 BACKENDS = [
     name.strip()
@@ -132,43 +132,7 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
-class Students:
-    """Registers students through the API, as a client would (flaskr's `auth` fixture)."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def register(self, username: str, pairs: list[list[int]] | None = None) -> dict[str, str]:
-        """POST /manual and return the 201 body (with the edit token)."""
-        response = self.client.post(
-            "/manual", json={"username": username, "list_of_indices": pairs or [[0, 0]]}
-        )
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()  # type: ignore[no-any-return]
-
-    def register_schedule(self, username: str, schedule: str) -> dict[str, str]:
-        """Register a student from a 98-character schedule string."""
-        pairs = [list(pair) for pair in indices_from_schedule(schedule)]
-        return self.register(username, pairs)
-
-
 @pytest.fixture
 def students(client: FlaskClient) -> Students:
+    """Register students through the test's client (flaskr's `auth` fixture)."""
     return Students(client)
-
-
-def register(
-    client: FlaskClient, username: str, pairs: list[list[int]] | None = None
-) -> dict[str, str]:
-    """Register a student through the API and return the 201 body (with the edit token)."""
-    response = client.post(
-        "/manual", json={"username": username, "list_of_indices": pairs or [[0, 0]]}
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()  # type: ignore[no-any-return]
-
-
-def register_schedule(client: FlaskClient, username: str, schedule: str) -> dict[str, str]:
-    """Register a student from a 98-character schedule string."""
-    pairs = [[slot // 7, slot % 7] for slot, mark in enumerate(schedule) if mark == "1"]
-    return register(client, username, pairs)

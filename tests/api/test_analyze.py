@@ -22,8 +22,8 @@ from gapfind.messages import (
     TOO_FEW_KNOWN_USERS,
 )
 from gapfind.models import Student, utc_now
-from tests.conftest import register_schedule
 from tests.examples import WORKED_A, WORKED_B
+from tests.support.students import Students
 
 ENTRY_KEYS = {"day_index", "hour_index", "number_of_students", "availability"}
 ALL_SLOTS = [(hour, day) for hour in range(14) for day in range(5)]
@@ -81,10 +81,10 @@ def expected_body(
 
 
 @pytest.fixture
-def group(client: FlaskClient) -> FlaskClient:
+def group(client: FlaskClient, students: Students) -> FlaskClient:
     for name, schedule in SCHEDULES.items():
-        register_schedule(client, name, schedule)
-    register_schedule(client, "fil", FILTER)
+        students.register_schedule(name, schedule)
+    students.register_schedule("fil", FILTER)
     return client
 
 
@@ -258,11 +258,11 @@ def test_file_at_the_default_limit_is_accepted(group: FlaskClient) -> None:
 
 @pytest.mark.parametrize(("limit", "shown"), [(1024, "1KB"), (2048, "2KB"), (8 * 1024, "8KB")])
 def test_file_size_follows_the_setting(
-    app_factory: Callable[..., Flask], limit: int, shown: str
+    app_factory: Callable[..., Flask], limit: int, shown: str, students: Students
 ) -> None:
     client = app_factory(ANALYZE_MAX_FILE_BYTES=limit).test_client()
     for name, schedule in SCHEDULES.items():
-        register_schedule(client, name, schedule)
+        students.register_schedule(name, schedule)
     at_limit = b"ana\nbob\n" + b"\n" * (limit - 8)
     assert len(at_limit) == limit
     assert ok(analyze_form(client, {"usernames_file": upload(at_limit)}))["total_students"] == 2
@@ -413,16 +413,18 @@ def test_filter_in_a_multipart_form(group: FlaskClient) -> None:
     assert body == expected_body(["ana", "bob", "cat"], filter_schedule=FILTER)
 
 
-def test_filter_with_only_weekend_classes_removes_nothing(group: FlaskClient) -> None:
-    register_schedule(group, "wkd", week((0, 5), (5, 6), (13, 5)))
+def test_filter_with_only_weekend_classes_removes_nothing(
+    group: FlaskClient, students: Students
+) -> None:
+    students.register_schedule("wkd", week((0, 5), (5, 6), (13, 5)))
     body = ok(analyze_json(group, {"usernames": "ana,bob,cat", "username_to_filter": "wkd"}))
     assert body == expected_body(["ana", "bob", "cat"])
 
 
-def test_worked_example_schedules(client: FlaskClient) -> None:
+def test_worked_example_schedules(client: FlaskClient, students: Students) -> None:
     a, b = WORKED_A, WORKED_B
-    register_schedule(client, "ana", a)
-    register_schedule(client, "bob", b)
+    students.register_schedule("ana", a)
+    students.register_schedule("bob", b)
     body = ok(analyze_json(client, {"usernames": ["ana", "bob"]}))
     assert body == {
         "total_students": 2,

@@ -20,7 +20,7 @@ from gapfind import messages
 from gapfind.core.grid import IndicesProblem
 from gapfind.core.usernames import UsernameProblem
 from gapfind.errors import HTTP_MESSAGES
-from tests.conftest import register
+from tests.support.students import Students
 
 NON_FIELD = "non_field_errors"
 
@@ -89,9 +89,9 @@ BODY_ENDPOINTS = ["POST /manual", "PUT /users/ana", "POST /results", "POST /anal
 
 
 @pytest.fixture
-def send(client: FlaskClient) -> Callable[..., Any]:
+def send(client: FlaskClient, students: Students) -> Callable[..., Any]:
     """send(endpoint, data=..., content_type=...) with a valid edit token for PUT /users/ana."""
-    token = register(client, "ana")["edit_token"]
+    token = students.register("ana")["edit_token"]
 
     def _send(endpoint: str, **kwargs: Any) -> Any:
         method, path = endpoint.split(" ", 1)
@@ -246,8 +246,10 @@ def test_body_that_is_not_an_object(send: Callable[..., Any], endpoint: str, raw
         "/docs/",
     ],
 )
-def test_unknown_route_is_404_json(client: FlaskClient, method: str, path: str) -> None:
-    register(client, "ana")
+def test_unknown_route_is_404_json(
+    client: FlaskClient, method: str, path: str, students: Students
+) -> None:
+    students.register("ana")
     response = client.open(path, method=method, json={})
     body = assert_error_body(response, 404)
     assert body == {NON_FIELD: [HTTP_MESSAGES[404]]}
@@ -303,8 +305,10 @@ def test_wrong_method_is_405_json_with_allow(client: FlaskClient, method: str, p
         ("GET", "/health/"),
     ],
 )
-def test_trailing_slash_is_404_not_a_redirect(client: FlaskClient, method: str, path: str) -> None:
-    register(client, "ana")
+def test_trailing_slash_is_404_not_a_redirect(
+    client: FlaskClient, method: str, path: str, students: Students
+) -> None:
+    students.register("ana")
     response = client.open(path, method=method, json={"usernames": ["ana", "bob"]})
     assert_error_body(response, 404)
 
@@ -320,8 +324,10 @@ def test_trailing_slash_is_404_not_a_redirect(client: FlaskClient, method: str, 
         ("GET", "/docs//"),
     ],
 )
-def test_doubled_slashes_are_not_redirected(client: FlaskClient, method: str, path: str) -> None:
-    register(client, "ana")
+def test_doubled_slashes_are_not_redirected(
+    client: FlaskClient, method: str, path: str, students: Students
+) -> None:
+    students.register("ana")
     # Set PATH_INFO directly: the test client would read a leading "//" as a host name.
     response = client.open("/", method=method, environ_overrides={"PATH_INFO": path})
     assert response.status_code == 404
@@ -329,16 +335,20 @@ def test_doubled_slashes_are_not_redirected(client: FlaskClient, method: str, pa
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
-def test_doubled_slash_is_a_plain_404_for_every_method(client: FlaskClient, method: str) -> None:
-    register(client, "ana")
+def test_doubled_slash_is_a_plain_404_for_every_method(
+    client: FlaskClient, method: str, students: Students
+) -> None:
+    students.register("ana")
     response = client.open(
         "/", method=method, json={}, environ_overrides={"PATH_INFO": "/users//ana"}
     )
     assert_error_body(response, 404)
 
 
-def test_every_documented_path_answers_without_redirect(client: FlaskClient) -> None:
-    token = register(client, "ana")["edit_token"]
+def test_every_documented_path_answers_without_redirect(
+    client: FlaskClient, students: Students
+) -> None:
+    token = students.register("ana")["edit_token"]
     auth = {"Authorization": f"Bearer {token}"}
     requests = [
         ("POST", "/manual", {"json": {"username": "bob", "list_of_indices": [[0, 0]]}}),
@@ -365,10 +375,10 @@ def test_every_documented_path_answers_without_redirect(client: FlaskClient) -> 
 
 @pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
 def test_body_over_max_content_length_is_413_json(
-    app_factory: Callable[..., Flask], endpoint: str
+    app_factory: Callable[..., Flask], endpoint: str, students: Students
 ) -> None:
     client = app_factory(MAX_CONTENT_LENGTH=1024).test_client()
-    token = register(client, "ana")["edit_token"]
+    token = students.register("ana")["edit_token"]
     method, path = endpoint.split(" ", 1)
     raw = json.dumps({"username": "bob", "list_of_indices": [[0, 0]] * 10, "pad": "x" * 1024})
     response = client.open(
@@ -486,10 +496,10 @@ def with_raw_field(endpoint: str, field: str, raw_value: str) -> str:
 
 
 @pytest.fixture
-def fuzz(client: FlaskClient) -> Callable[[str, str], Any]:
+def fuzz(client: FlaskClient, students: Students) -> Callable[[str, str], Any]:
     """Post raw JSON to an endpoint; ana and cat exist, so a valid body would succeed."""
-    token = register(client, "ana")["edit_token"]
-    register(client, "cat")
+    token = students.register("ana")["edit_token"]
+    students.register("cat")
 
     def _post(endpoint: str, raw: str) -> Any:
         method, path = endpoint.split(" ", 1)
@@ -571,11 +581,13 @@ def test_hostile_values_for_every_field(
 # --------------------------------------------------------------------------- one sweep
 
 
-def test_every_kind_of_error_has_the_contract_shape(app_factory: Callable[..., Flask]) -> None:
+def test_every_kind_of_error_has_the_contract_shape(
+    app_factory: Callable[..., Flask], students: Students
+) -> None:
     """One request per error the API can give, each checked for status and shape."""
     client = app_factory(MAX_CONTENT_LENGTH=4096, ANALYZE_MAX_FILE_BYTES=1024).test_client()
-    token = register(client, "ana")["edit_token"]
-    register(client, "bob")
+    token = students.register("ana")["edit_token"]
+    students.register("bob")
     auth = {"Authorization": f"Bearer {token}"}
     cases: list[tuple[int, str, str, dict[str, Any]]] = [
         (400, "POST", "/manual", {"json": {}}),

@@ -22,8 +22,9 @@ from sqlalchemy.exc import IntegrityError
 
 from gapfind import create_app
 from gapfind.extensions import db
-from tests.conftest import BACKENDS, register
+from tests.conftest import BACKENDS
 from tests.support.servers import PostgresServer
+from tests.support.students import Students
 
 REPO = Path(__file__).resolve().parents[2]
 HEAD = "0001_create_students"
@@ -179,9 +180,10 @@ def test_migrated_database_serves_the_api_and_enforces_the_constraints(
     app = create_app({"DATABASE_URL": empty_database})  # no create_all: the migration's schema
     try:
         client = app.test_client()
-        created = register(client, "Ana", [[0, 1]])
+        students = Students(client)
+        created = students.register("Ana", [[0, 1]])
         assert created["username"] == "ana"
-        register(client, "bob", [[0, 2]])
+        students.register("bob", [[0, 2]])
         assert client.get("/users/ana").get_json() == {
             "username": "ana",
             "schedule": created["schedule"],

@@ -13,7 +13,7 @@ from werkzeug.test import encode_multipart
 
 from gapfind import messages
 from gapfind.api.multipart import MalformedMultipart, parse_form_data
-from tests.conftest import register
+from tests.support.students import Students
 
 B = "XyZ123"
 
@@ -102,9 +102,9 @@ def test_a_malformed_upload_is_a_400_in_the_contract_shape(client):
     assert response.get_json() == {"non_field_errors": [messages.BODY_NOT_MULTIPART]}
 
 
-def test_a_hand_written_upload_is_analyzed(client):
-    register(client, "ana", [[0, 0]])
-    register(client, "bob", [[0, 1]])
+def test_a_hand_written_upload_is_analyzed(client, students: Students):
+    students.register("ana", [[0, 0]])
+    students.register("bob", [[0, 1]])
     response = client.post(
         "/analyze",
         data=body(FILE),

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from gapfind import messages
 from gapfind.core.grid import IndicesProblem
-from tests.conftest import Students
+from tests.support.students import Students
 
 HUGE = "9" * 5000
 BIG_NUMBERS = [HUGE, "-" + HUGE, "1e400", "-1e400", "12345678901234567890123"]

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from tests.conftest import register
+from tests.support.students import Students
 
 # Every path and method of the contract, with the statuses the contract gives each.
 CONTRACT = {
@@ -174,8 +174,8 @@ def test_documented_response_fields_are_the_real_ones(
     client: FlaskClient, spec: dict[str, Any]
 ) -> None:
     """Each 2xx schema lists exactly the keys the endpoint really returns."""
-    created = register(client, "ana", [[0, 1], [5, 2]])
-    register(client, "bob", [[0, 1], [7, 2]])
+    created = Students(client).register("ana", [[0, 1], [5, 2]])
+    Students(client).register("bob", [[0, 1], [7, 2]])
 
     def props(path: str, method: str, status: str) -> set[str]:
         return set(response_schema(spec, path, method, status)["properties"])

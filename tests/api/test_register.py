@@ -21,7 +21,7 @@ from gapfind.messages import (
     USERNAME_TAKEN,
 )
 from gapfind.models import Student
-from tests.conftest import register
+from tests.support.students import Students
 
 EMPTY_NAME = USERNAME_MESSAGES[UsernameProblem.EMPTY]
 LONG_NAME = USERNAME_MESSAGES[UsernameProblem.TOO_LONG]
@@ -58,15 +58,17 @@ def test_contract_example(client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     ("hour", "day"), [(0, 0), (0, 6), (13, 0), (13, 6), (5, 3), (6, 4), (12, 5)]
 )
-def test_position_is_hour_times_seven_plus_day(client: FlaskClient, hour: int, day: int) -> None:
-    body = register(client, "ana", [[hour, day]])
+def test_position_is_hour_times_seven_plus_day(
+    client: FlaskClient, hour: int, day: int, students: Students
+) -> None:
+    body = students.register("ana", [[hour, day]])
     expected = ["0"] * 98
     expected[hour * 7 + day] = "1"
     assert body["schedule"] == "".join(expected)
 
 
-def test_schedule_is_readable_after_registering(client: FlaskClient) -> None:
-    body = register(client, "ana", [[0, 0], [13, 6], [3, 2]])
+def test_schedule_is_readable_after_registering(client: FlaskClient, students: Students) -> None:
+    body = students.register("ana", [[0, 0], [13, 6], [3, 2]])
     response = client.get("/users/ana")
     assert response.status_code == 200
     assert response.get_json() == {"username": "ana", "schedule": body["schedule"]}
@@ -77,9 +79,9 @@ def test_schedule_is_readable_after_registering(client: FlaskClient) -> None:
     [("Ana", "ana"), ("ANA", "ana"), ("aNa", "ana"), ("ZzZ", "zzz"), ("a" * 30, "a" * 30)],
 )
 def test_username_is_stored_and_returned_lowercase(
-    client: FlaskClient, given: str, stored: str
+    client: FlaskClient, given: str, stored: str, students: Students
 ) -> None:
-    assert register(client, given)["username"] == stored
+    assert students.register(given)["username"] == stored
     assert client.get(f"/users/{stored}").get_json()["username"] == stored
     assert client.get(f"/users/{given}").get_json()["username"] == stored
 
@@ -156,17 +158,19 @@ def test_invalid_list_of_indices(app: Flask, client: FlaskClient, pairs: Any, me
     assert stored_rows(app) == []
 
 
-def test_ninety_eight_distinct_pairs_fill_the_week(client: FlaskClient) -> None:
-    assert register(client, "ana", ALL_PAIRS)["schedule"] == "1" * 98
+def test_ninety_eight_distinct_pairs_fill_the_week(client: FlaskClient, students: Students) -> None:
+    assert students.register("ana", ALL_PAIRS)["schedule"] == "1" * 98
 
 
-def test_ninety_eight_repeated_pairs_are_accepted_and_collapse(client: FlaskClient) -> None:
-    assert register(client, "ana", [[2, 3]] * 98)["schedule"] == "0" * 17 + "1" + "0" * 80
+def test_ninety_eight_repeated_pairs_are_accepted_and_collapse(
+    client: FlaskClient, students: Students
+) -> None:
+    assert students.register("ana", [[2, 3]] * 98)["schedule"] == "0" * 17 + "1" + "0" * 80
 
 
-def test_duplicate_pairs_collapse(client: FlaskClient) -> None:
-    once = register(client, "ana", [[0, 1], [4, 2]])["schedule"]
-    twice = register(client, "bob", [[4, 2], [0, 1], [0, 1], [4, 2]])["schedule"]
+def test_duplicate_pairs_collapse(client: FlaskClient, students: Students) -> None:
+    once = students.register("ana", [[0, 1], [4, 2]])["schedule"]
+    twice = students.register("bob", [[4, 2], [0, 1], [0, 1], [4, 2]])["schedule"]
     assert twice == once
     assert once.count("1") == 2
 
@@ -198,8 +202,10 @@ def test_unknown_keys_are_ignored(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("second", ["ana", "ANA", "Ana"])
-def test_taken_username_is_refused_and_not_overwritten(client: FlaskClient, second: str) -> None:
-    first = register(client, "ana", [[0, 1]])
+def test_taken_username_is_refused_and_not_overwritten(
+    client: FlaskClient, second: str, students: Students
+) -> None:
+    first = students.register("ana", [[0, 1]])
     response = post(client, {"username": second, "list_of_indices": [[5, 5]]})
     assert response.status_code == 400
     assert response.get_json() == {"username": [USERNAME_TAKEN]}
@@ -213,16 +219,18 @@ def test_taken_username_is_refused_and_not_overwritten(client: FlaskClient, seco
     assert response.status_code == 200
 
 
-def test_edit_tokens_are_fresh_random_secrets(client: FlaskClient) -> None:
-    tokens = [register(client, name)["edit_token"] for name in ("ana", "bob", "cat", "dan")]
+def test_edit_tokens_are_fresh_random_secrets(client: FlaskClient, students: Students) -> None:
+    tokens = [students.register(name)["edit_token"] for name in ("ana", "bob", "cat", "dan")]
     assert len(set(tokens)) == len(tokens)
     for token in tokens:
         assert len(token) >= 32
         assert token.strip() == token and " " not in token
 
 
-def test_only_the_hash_of_the_token_is_stored(app: Flask, client: FlaskClient) -> None:
-    token = register(client, "ana")["edit_token"]
+def test_only_the_hash_of_the_token_is_stored(
+    app: Flask, client: FlaskClient, students: Students
+) -> None:
+    token = students.register("ana")["edit_token"]
     rows = stored_rows(app)
     assert len(rows) == 1
     stored_text = " ".join(str(value) for value in rows[0])
@@ -232,8 +240,8 @@ def test_only_the_hash_of_the_token_is_stored(app: Flask, client: FlaskClient) -
     assert stored_hash and stored_hash != token
 
 
-def test_token_is_returned_only_at_registration(client: FlaskClient) -> None:
-    token = register(client, "ana")["edit_token"]
+def test_token_is_returned_only_at_registration(client: FlaskClient, students: Students) -> None:
+    token = students.register("ana")["edit_token"]
     response = client.get("/users/ana")
     assert "edit_token" not in response.get_json()
     assert token not in response.get_data(as_text=True)

@@ -9,15 +9,11 @@ import pytest
 from marshmallow import RAISE, Schema
 
 from gapfind import schemas
-from tests.conftest import register
 from tests.examples import WORKED_A, WORKED_B
+from tests.support.students import Students, pairs_for
 
 A = WORKED_A
 B = WORKED_B
-
-
-def pairs_of(schedule: str) -> list[list[int]]:
-    return [[slot // 7, slot % 7] for slot, mark in enumerate(schedule) if mark == "1"]
 
 
 def conforms(schema: type[Schema], body: object) -> None:
@@ -26,9 +22,9 @@ def conforms(schema: type[Schema], body: object) -> None:
 
 
 @pytest.fixture
-def seeded(client):
-    register(client, "ana", pairs_of(A))
-    register(client, "bob", pairs_of(B))
+def seeded(client, students: Students):
+    students.register("ana", pairs_for(A))
+    students.register("bob", pairs_for(B))
     return client
 
 

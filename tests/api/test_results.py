@@ -27,8 +27,8 @@ from gapfind.messages import (
     TOO_MANY_USERS,
     USERS_NOT_FOUND,
 )
-from tests.conftest import register, register_schedule
 from tests.examples import WORKED_A, WORKED_B
+from tests.support.students import Students
 
 # The labels exactly as the contract lists them (the strings the old API returned).
 DAYS = ["Lunes", "Martes", "Miercoles", "Jueves", "Viernes", "Sábado", "Domingo"]
@@ -118,9 +118,9 @@ def assert_ranked(gaps: list[dict[str, Any]]) -> None:
 
 
 @pytest.fixture
-def example(client: FlaskClient) -> FlaskClient:
-    register_schedule(client, "ana", A)
-    register_schedule(client, "bob", B)
+def example(client: FlaskClient, students: Students) -> FlaskClient:
+    students.register_schedule("ana", A)
+    students.register_schedule("bob", B)
     return client
 
 
@@ -187,9 +187,9 @@ OPTION_SETS: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("options", OPTION_SETS)
 def test_response_equals_the_core_on_the_stored_schedules(
-    example: FlaskClient, options: dict[str, Any]
+    example: FlaskClient, options: dict[str, Any], students: Students
 ) -> None:
-    register_schedule(example, "cat", week(d0="10000000000001", d1="00100100000000"))
+    students.register_schedule("cat", week(d0="10000000000001", d1="00100100000000"))
     names = ["ana", "bob", "cat"]
     body = ok(example, names, **options)
     gap_options = GapOptions(
@@ -264,9 +264,9 @@ def hand_gaps(compute_sd: bool) -> list[dict[str, Any]]:
     return gaps
 
 
-def test_hand_computed_group_exactly(client: FlaskClient) -> None:
-    register_schedule(client, "ana", HAND_ANA)
-    register_schedule(client, "bob", HAND_BOB)
+def test_hand_computed_group_exactly(client: FlaskClient, students: Students) -> None:
+    students.register_schedule("ana", HAND_ANA)
+    students.register_schedule("bob", HAND_BOB)
     body = ok(client, ["ana", "bob"])
     expected = hand_gaps(compute_sd=False)
     assert body == {"count": len(HAND_DISTANCES), "gaps": expected}
@@ -289,9 +289,9 @@ def test_hand_computed_group_exactly(client: FlaskClient) -> None:
     }
 
 
-def test_hand_computed_group_with_sd(client: FlaskClient) -> None:
-    register_schedule(client, "ana", HAND_ANA)
-    register_schedule(client, "bob", HAND_BOB)
+def test_hand_computed_group_with_sd(client: FlaskClient, students: Students) -> None:
+    students.register_schedule("ana", HAND_ANA)
+    students.register_schedule("bob", HAND_BOB)
     body = ok(client, ["ana", "bob"], compute_sd=True)
     expected = hand_gaps(compute_sd=True)
     assert body["count"] == len(expected)
@@ -312,9 +312,9 @@ def test_hand_computed_group_with_sd(client: FlaskClient) -> None:
     assert slot["quality"] == pytest.approx(1 - 2 / 18, rel=1e-12)
 
 
-def test_sd_only_when_asked(client: FlaskClient) -> None:
-    register_schedule(client, "ana", HAND_ANA)
-    register_schedule(client, "bob", HAND_BOB)
+def test_sd_only_when_asked(client: FlaskClient, students: Students) -> None:
+    students.register_schedule("ana", HAND_ANA)
+    students.register_schedule("bob", HAND_BOB)
     for options in ({}, {"compute_sd": False}, {"compute_sd": None}):
         body = ok(client, ["ana", "bob"], **options)
         assert all(set(gap) == GAP_KEYS for gap in body["gaps"])
@@ -323,11 +323,13 @@ def test_sd_only_when_asked(client: FlaskClient) -> None:
     assert all(set(gap) == GAP_KEYS | {"sd"} for gap in body["gaps"])
 
 
-def test_no_classes_day_counts_a_free_weekday_as_distance_one(client: FlaskClient) -> None:
+def test_no_classes_day_counts_a_free_weekday_as_distance_one(
+    client: FlaskClient, students: Students
+) -> None:
     # Both have classes every day except Wednesday (day 2).
     columns = {f"d{day}": "10000000000000" for day in range(7) if day != 2}
-    register_schedule(client, "ana", week(**columns))
-    register_schedule(client, "bob", week(**columns))
+    students.register_schedule("ana", week(**columns))
+    students.register_schedule("bob", week(**columns))
     without = ok(client, ["ana", "bob"])
     assert 2 not in {gap["day_index"] for gap in without["gaps"]}
     body = ok(client, ["ana", "bob"], no_classes_day=True)
@@ -336,11 +338,11 @@ def test_no_classes_day_counts_a_free_weekday_as_distance_one(client: FlaskClien
     assert all(gap["avg"] == 1.0 and gap["quality"] == 1.0 for gap in wednesday)
 
 
-def test_a_full_day_of_classes_stays_blocked(client: FlaskClient) -> None:
+def test_a_full_day_of_classes_stays_blocked(client: FlaskClient, students: Students) -> None:
     # The old API turned a 14-class day into a free day; the contract says it stays all 0.
     full_monday = week(d0="1" * 14, d1="10000000000000")
-    register_schedule(client, "ana", full_monday)
-    register_schedule(client, "bob", full_monday)
+    students.register_schedule("ana", full_monday)
+    students.register_schedule("bob", full_monday)
     for options in (
         {},
         {"no_classes_day": True},
@@ -362,11 +364,11 @@ R = "00001000010000"  # 4 3 2 1 0 1 2 2 1 0 1 2 3 4
 
 @pytest.mark.parametrize("compute_sd", [False, True])
 def test_equal_qualities_compare_equal_and_tie_row_major(
-    client: FlaskClient, compute_sd: bool
+    client: FlaskClient, compute_sd: bool, students: Students
 ) -> None:
-    register_schedule(client, "ana", week(d0=P, d1=Q, d2=R))
-    register_schedule(client, "bob", week(d0=Q, d1=R, d2=P))
-    register_schedule(client, "cat", week(d0=R, d1=P, d2=Q))
+    students.register_schedule("ana", week(d0=P, d1=Q, d2=R))
+    students.register_schedule("bob", week(d0=Q, d1=R, d2=P))
+    students.register_schedule("cat", week(d0=R, d1=P, d2=Q))
     body = ok(client, ["ana", "bob", "cat"], compute_sd=compute_sd)
     by_slot = {(gap["hour_index"], gap["day_index"]): gap for gap in body["gaps"]}
     hours = [hour for hour in range(14) if hour not in (0, 4, 9, 13)]
@@ -383,8 +385,8 @@ def test_equal_qualities_compare_equal_and_tie_row_major(
     assert_ranked(body["gaps"])
 
 
-def test_student_order_does_not_change_the_answer(example: FlaskClient) -> None:
-    register_schedule(example, "cat", week(d0=P, d1=Q, d2=R, d4=R))
+def test_student_order_does_not_change_the_answer(example: FlaskClient, students: Students) -> None:
+    students.register_schedule("cat", week(d0=P, d1=Q, d2=R, d4=R))
     for options in ({}, {"compute_sd": True}, {"no_classes_day": True, "compute_sd": True}):
         first = ok(example, ["ana", "bob", "cat"], **options)
         assert ok(example, ["cat", "ana", "bob"], **options) == first
@@ -469,8 +471,8 @@ def test_unknown_users_message_text(example: FlaskClient) -> None:
     assert body == {"usernames": ["Los siguientes usuarios no se encontraron: a, b"]}
 
 
-def test_deleted_user_is_unknown(example: FlaskClient) -> None:
-    token = register(example, "cat")["edit_token"]
+def test_deleted_user_is_unknown(example: FlaskClient, students: Students) -> None:
+    token = students.register("cat")["edit_token"]
     ok(example, ["ana", "cat"])
     response = example.delete("/users/cat", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 204
@@ -487,12 +489,12 @@ def letters(number: int, width: int = 3) -> str:
     return "".join(reversed(out))
 
 
-def test_ninety_eight_usernames_are_accepted(client: FlaskClient) -> None:
+def test_ninety_eight_usernames_are_accepted(client: FlaskClient, students: Students) -> None:
     names = [f"s{letters(index)}" for index in range(98)]
     for index, name in enumerate(names):
         # Everyone has the first hour of every day; student i also the last hour of day i % 7.
         pairs = [[0, day] for day in range(7)] + [[13, index % 7], [1 + index % 12, index % 5]]
-        register(client, name, pairs)
+        students.register(name, pairs)
     body = ok(client, names)
     assert body["count"] > 0
     expected = core_body([stored(client, name) for name in names], GapOptions())
@@ -501,10 +503,12 @@ def test_ninety_eight_usernames_are_accepted(client: FlaskClient) -> None:
     assert ok(client, [name.upper() for name in names] + names[:10]) == expected
 
 
-def test_group_size_setting_is_enforced(app_factory: Callable[..., Flask]) -> None:
+def test_group_size_setting_is_enforced(
+    app_factory: Callable[..., Flask], students: Students
+) -> None:
     client = app_factory(RESULTS_MAX_USERNAMES=3).test_client()
     for name in ("ana", "bob", "cat", "dan"):
-        register(client, name)
+        students.register(name)
     assert results(client, ["ana", "bob", "cat"]).status_code == 200
     response = results(client, ["ana", "bob", "cat", "dan"])
     assert response.status_code == 400

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from gapfind import messages
 from gapfind.extensions import db
 from gapfind.repository import students
-from tests.conftest import register
+from tests.support.students import Students
 
 DAYS = 180
 
@@ -33,7 +33,7 @@ def stored(app: Flask) -> set[str]:
 
 
 @pytest.fixture
-def aged(app_factory):
+def aged(app_factory, students: Students):
     """An app whose first request (the daily purge) has already run, with ana expired and bob
     just inside the window."""
     app = app_factory(SCHEDULE_RETENTION_DAYS=DAYS)
@@ -41,7 +41,7 @@ def aged(app_factory):
     # The day's purge is scheduled by the first request and runs when its response is closed,
     # as a WSGI server does after sending it (the test client leaves closing to the caller).
     client.get("/health").close()
-    tokens = {name: register(client, name)["edit_token"] for name in ("ana", "bob", "cy")}
+    tokens = {name: students.register(name)["edit_token"] for name in ("ana", "bob", "cy")}
     age(app, "ana", DAYS + 1)
     age(app, "bob", DAYS - 1)
     return app, client, tokens
@@ -94,10 +94,10 @@ def test_updating_a_schedule_renews_it(aged):
     assert updated.replace(tzinfo=updated.tzinfo or timezone.utc) > age_after
 
 
-def test_retention_zero_keeps_everyone(app_factory):
+def test_retention_zero_keeps_everyone(app_factory, students: Students):
     app = app_factory(SCHEDULE_RETENTION_DAYS=0)
     client = app.test_client()
-    register(client, "ana")
+    students.register("ana")
     age(app, "ana", 10 * 365)
     assert client.get("/users/ana").status_code == 200
     assert stored(app) == {"ana"}

@@ -16,7 +16,7 @@ from gapfind.messages import (
     TOKEN_WRONG,
     USER_NOT_FOUND,
 )
-from tests.conftest import register
+from tests.support.students import Students
 
 NOT_FOUND = {"non_field_errors": [USER_NOT_FOUND]}
 MISSING = {"non_field_errors": [TOKEN_MISSING]}
@@ -43,8 +43,8 @@ def current(client: FlaskClient, name: str) -> Any:
 # --------------------------------------------------------------------------- GET
 
 
-def test_get_returns_username_and_schedule_only(client: FlaskClient) -> None:
-    register(client, "ana", [[0, 1], [13, 6]])
+def test_get_returns_username_and_schedule_only(client: FlaskClient, students: Students) -> None:
+    students.register("ana", [[0, 1], [13, 6]])
     response = client.get("/users/ana")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -55,8 +55,8 @@ def test_get_returns_username_and_schedule_only(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("path_name", ["ANA", "Ana", "aNA"])
-def test_get_is_case_insensitive(client: FlaskClient, path_name: str) -> None:
-    register(client, "ana", [[2, 2]])
+def test_get_is_case_insensitive(client: FlaskClient, path_name: str, students: Students) -> None:
+    students.register("ana", [[2, 2]])
     assert client.get(f"/users/{path_name}").get_json() == {
         "username": "ana",
         "schedule": schedule_of([[2, 2]]),
@@ -66,8 +66,10 @@ def test_get_is_case_insensitive(client: FlaskClient, path_name: str) -> None:
 @pytest.mark.parametrize(
     "path_name", ["bob", "anab", "an", "ana1", "ana%20", "a" * 31, "pe%23pito", "jos%C3%A9"]
 )
-def test_get_unknown_or_impossible_name_is_404_json(client: FlaskClient, path_name: str) -> None:
-    register(client, "ana")
+def test_get_unknown_or_impossible_name_is_404_json(
+    client: FlaskClient, path_name: str, students: Students
+) -> None:
+    students.register("ana")
     response = client.get(f"/users/{path_name}")
     assert response.status_code == 404
     assert response.mimetype == "application/json"
@@ -77,8 +79,8 @@ def test_get_unknown_or_impossible_name_is_404_json(client: FlaskClient, path_na
 # --------------------------------------------------------------------------- PUT
 
 
-def test_put_replaces_the_schedule(client: FlaskClient) -> None:
-    token = register(client, "ana", [[0, 1]])["edit_token"]
+def test_put_replaces_the_schedule(client: FlaskClient, students: Students) -> None:
+    token = students.register("ana", [[0, 1]])["edit_token"]
     response = client.put(
         "/users/ana", json={"list_of_indices": [[3, 4], [3, 4], [7, 0]]}, headers=bearer(token)
     )
@@ -88,23 +90,25 @@ def test_put_replaces_the_schedule(client: FlaskClient) -> None:
     assert current(client, "ana") == expected
 
 
-def test_put_by_uppercase_path_updates_the_lowercase_user(client: FlaskClient) -> None:
-    token = register(client, "ana", [[0, 1]])["edit_token"]
+def test_put_by_uppercase_path_updates_the_lowercase_user(
+    client: FlaskClient, students: Students
+) -> None:
+    token = students.register("ana", [[0, 1]])["edit_token"]
     response = client.put("/users/ANA", json={"list_of_indices": [[1, 1]]}, headers=bearer(token))
     assert response.status_code == 200
     assert response.get_json() == {"username": "ana", "schedule": schedule_of([[1, 1]])}
 
 
-def test_token_keeps_working_after_a_put(client: FlaskClient) -> None:
-    token = register(client, "ana", [[0, 1]])["edit_token"]
+def test_token_keeps_working_after_a_put(client: FlaskClient, students: Students) -> None:
+    token = students.register("ana", [[0, 1]])["edit_token"]
     for pairs in ([[1, 1]], [[2, 2]], [[3, 3]]):
         response = client.put("/users/ana", json={"list_of_indices": pairs}, headers=bearer(token))
         assert response.status_code == 200
     assert current(client, "ana")["schedule"] == schedule_of([[3, 3]])
 
 
-def test_put_scheme_is_case_insensitive(client: FlaskClient) -> None:
-    token = register(client, "ana", [[0, 1]])["edit_token"]
+def test_put_scheme_is_case_insensitive(client: FlaskClient, students: Students) -> None:
+    token = students.register("ana", [[0, 1]])["edit_token"]
     response = client.put(
         "/users/ana",
         json={"list_of_indices": [[1, 1]]},
@@ -134,25 +138,25 @@ def test_put_scheme_is_case_insensitive(client: FlaskClient) -> None:
     ],
 )
 def test_put_validates_like_registration(
-    client: FlaskClient, body: dict[str, Any], expected: dict[str, list[str]]
+    client: FlaskClient, body: dict[str, Any], expected: dict[str, list[str]], students: Students
 ) -> None:
-    token = register(client, "ana", [[0, 1]])["edit_token"]
+    token = students.register("ana", [[0, 1]])["edit_token"]
     response = client.put("/users/ana", json=body, headers=bearer(token))
     assert response.status_code == 400
     assert response.get_json() == expected
     assert current(client, "ana")["schedule"] == schedule_of([[0, 1]])
 
 
-def test_put_accepts_a_full_week(client: FlaskClient) -> None:
-    token = register(client, "ana", [[0, 1]])["edit_token"]
+def test_put_accepts_a_full_week(client: FlaskClient, students: Students) -> None:
+    token = students.register("ana", [[0, 1]])["edit_token"]
     pairs = [[hour, day] for hour in range(14) for day in range(7)]
     response = client.put("/users/ana", json={"list_of_indices": pairs}, headers=bearer(token))
     assert response.status_code == 200
     assert response.get_json()["schedule"] == "1" * 98
 
 
-def test_put_on_unknown_user_is_404(client: FlaskClient) -> None:
-    token = register(client, "ana")["edit_token"]
+def test_put_on_unknown_user_is_404(client: FlaskClient, students: Students) -> None:
+    token = students.register("ana")["edit_token"]
     response = client.put("/users/bob", json={"list_of_indices": [[0, 0]]}, headers=bearer(token))
     assert response.status_code == 404
     assert response.get_json() == NOT_FOUND
@@ -177,8 +181,10 @@ def _send(client: FlaskClient, method: str, name: str, headers: dict[str, str]) 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 @pytest.mark.parametrize("headers", MISSING_HEADERS)
-def test_missing_token_is_401(client: FlaskClient, method: str, headers: dict[str, str]) -> None:
-    register(client, "ana", [[0, 1]])
+def test_missing_token_is_401(
+    client: FlaskClient, method: str, headers: dict[str, str], students: Students
+) -> None:
+    students.register("ana", [[0, 1]])
     response = _send(client, method, "ana", headers)
     assert response.status_code == 401
     assert response.mimetype == "application/json"
@@ -188,16 +194,16 @@ def test_missing_token_is_401(client: FlaskClient, method: str, headers: dict[st
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
-def test_other_scheme_is_401(client: FlaskClient, method: str) -> None:
-    token = register(client, "ana", [[0, 1]])["edit_token"]
+def test_other_scheme_is_401(client: FlaskClient, method: str, students: Students) -> None:
+    token = students.register("ana", [[0, 1]])["edit_token"]
     response = _send(client, method, "ana", {"Authorization": f"Basic {token}"})
     assert response.status_code == 401
     assert response.get_json() == MISSING
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
-def test_wrong_token_is_403(client: FlaskClient, method: str) -> None:
-    token = register(client, "ana", [[0, 1]])["edit_token"]
+def test_wrong_token_is_403(client: FlaskClient, method: str, students: Students) -> None:
+    token = students.register("ana", [[0, 1]])["edit_token"]
     wrong_tokens = [
         "x",
         token[:-1],
@@ -214,9 +220,11 @@ def test_wrong_token_is_403(client: FlaskClient, method: str) -> None:
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
-def test_another_students_token_is_403(client: FlaskClient, method: str) -> None:
-    register(client, "ana", [[0, 1]])
-    bob_token = register(client, "bob", [[0, 2]])["edit_token"]
+def test_another_students_token_is_403(
+    client: FlaskClient, method: str, students: Students
+) -> None:
+    students.register("ana", [[0, 1]])
+    bob_token = students.register("bob", [[0, 2]])["edit_token"]
     response = _send(client, method, "ana", bearer(bob_token))
     assert response.status_code == 403
     assert response.get_json() == WRONG
@@ -227,9 +235,9 @@ def test_another_students_token_is_403(client: FlaskClient, method: str) -> None
 # --------------------------------------------------------------------------- DELETE
 
 
-def test_delete_is_204_and_the_user_is_gone(client: FlaskClient) -> None:
-    token = register(client, "ana", [[0, 1]])["edit_token"]
-    register(client, "bob", [[0, 2]])
+def test_delete_is_204_and_the_user_is_gone(client: FlaskClient, students: Students) -> None:
+    token = students.register("ana", [[0, 1]])["edit_token"]
+    students.register("bob", [[0, 2]])
     response = client.delete("/users/ana", headers=bearer(token))
     assert response.status_code == 204
     assert response.get_data() == b""
@@ -239,16 +247,16 @@ def test_delete_is_204_and_the_user_is_gone(client: FlaskClient) -> None:
     assert current(client, "bob")["schedule"] == schedule_of([[0, 2]])
 
 
-def test_deleting_twice_is_404(client: FlaskClient) -> None:
-    token = register(client, "ana")["edit_token"]
+def test_deleting_twice_is_404(client: FlaskClient, students: Students) -> None:
+    token = students.register("ana")["edit_token"]
     assert client.delete("/users/ana", headers=bearer(token)).status_code == 204
     response = client.delete("/users/ana", headers=bearer(token))
     assert response.status_code == 404
     assert response.get_json() == NOT_FOUND
 
 
-def test_put_after_delete_is_404(client: FlaskClient) -> None:
-    token = register(client, "ana")["edit_token"]
+def test_put_after_delete_is_404(client: FlaskClient, students: Students) -> None:
+    token = students.register("ana")["edit_token"]
     assert client.delete("/users/ana", headers=bearer(token)).status_code == 204
     response = client.put("/users/ana", json={"list_of_indices": [[0, 0]]}, headers=bearer(token))
     assert response.status_code == 404
@@ -262,10 +270,12 @@ def test_delete_unknown_user_is_404(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("again", ["ana", "ANA"])
-def test_name_can_be_registered_again_after_delete(client: FlaskClient, again: str) -> None:
-    old = register(client, "ana", [[0, 1]])
+def test_name_can_be_registered_again_after_delete(
+    client: FlaskClient, again: str, students: Students
+) -> None:
+    old = students.register("ana", [[0, 1]])
     assert client.delete("/users/ANA", headers=bearer(old["edit_token"])).status_code == 204
-    new = register(client, again, [[5, 5]])
+    new = students.register(again, [[5, 5]])
     assert new["username"] == "ana"
     assert new["schedule"] == schedule_of([[5, 5]])
     assert new["edit_token"] != old["edit_token"]

@@ -12,7 +12,7 @@ from gapfind.core import render_grid
 from gapfind.models import utc_now
 from gapfind.repository import hash_token
 from tests.cli.conftest import EMPTY, FULL, MONDAYS, add_student, invoke, table, write_json
-from tests.conftest import register
+from tests.support.students import Students
 
 EXPIRED = timedelta(days=181)  # SCHEDULE_RETENTION_DAYS is 180 by default
 
@@ -78,7 +78,7 @@ def test_reset_token_revokes_the_old_token_and_leaves_updated_at(
     runner: FlaskCliRunner, app: Flask
 ):
     client = app.test_client()
-    old_token = register(client, "bob")["edit_token"]
+    old_token = Students(client).register("bob")["edit_token"]
     before = table(app)["bob"]
 
     result = invoke(runner, "users", "reset-token", "bob")

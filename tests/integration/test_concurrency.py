@@ -32,6 +32,7 @@ import sqlalchemy
 from gapfind.messages import TOKEN_WRONG, USERNAME_TAKEN
 from tests.integration import Reply, app_env, call, served_gapfind
 from tests.support.servers import GunicornServer, PostgresServer
+from tests.support.students import pairs_for
 
 pytestmark = pytest.mark.slow
 
@@ -68,10 +69,6 @@ def schedule_for(*seed: object) -> str:
     cells = ["1" if rng.random() < 0.3 else "0" for _ in range(98)]
     cells[rng.randrange(98)] = "1"
     return "".join(cells)
-
-
-def pairs(schedule: str) -> list[list[int]]:
-    return [[slot // 7, slot % 7] for slot, mark in enumerate(schedule) if mark == "1"]
 
 
 @dataclass
@@ -156,7 +153,7 @@ def test_concurrent_registrations_reads_and_edits_keep_every_record(
             clients.together()
             for index in range(thread, STUDENTS, CLIENTS):
                 name = student(index)
-                body = {"username": name, "list_of_indices": pairs(original[name])}
+                body = {"username": name, "list_of_indices": pairs_for(original[name])}
                 created = expect(clients.request("POST", "/manual", body), 201, f"register {name}")
                 assert created["username"] == name
                 assert created["schedule"] == original[name]
@@ -178,7 +175,7 @@ def test_concurrent_registrations_reads_and_edits_keep_every_record(
             outcomes = []
             for index in range(RACED_NAMES):
                 name = raced(index)
-                body = {"username": name, "list_of_indices": pairs(schedule_for(name, thread))}
+                body = {"username": name, "list_of_indices": pairs_for(schedule_for(name, thread))}
                 clients.together()
                 reply = clients.request("POST", "/manual", body)
                 assert reply.status in (201, 400), f"race {name}: {reply.status} {reply.body!r}"
@@ -219,7 +216,7 @@ def test_concurrent_registrations_reads_and_edits_keep_every_record(
                     assert expect(refused, 403, f"stranger edits {name}") == {
                         "non_field_errors": [TOKEN_WRONG]
                     }
-                body = {"list_of_indices": pairs(mine)}
+                body = {"list_of_indices": pairs_for(mine)}
                 replaced = clients.request("PUT", f"/users/{name}", body, tokens[name])
                 assert expect(replaced, 200, f"edit {name}")["schedule"] == mine
                 now = expect(clients.request("GET", f"/users/{name}"), 200, f"read {name}")
@@ -248,7 +245,7 @@ def test_concurrent_registrations_reads_and_edits_keep_every_record(
         def confirm_tokens(thread: int) -> None:
             for name in everyone[thread::CLIENTS]:
                 schedule = schedule_for("confirm", name)
-                body = {"list_of_indices": pairs(schedule)}
+                body = {"list_of_indices": pairs_for(schedule)}
                 replaced = clients.request("PUT", f"/users/{name}", body, tokens[name])
                 assert expect(replaced, 200, f"confirm {name}")["schedule"] == schedule
                 final[name] = schedule

@@ -48,8 +48,3 @@ def unreachable_database_url(kind: str, tmp_path: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp_path / 'missing' / 'dir' / 'gapfind.sqlite'}"
     raise ValueError(kind)
-
-
-def pairs_for(schedule: str) -> list[list[int]]:
-    """The [hour, day] pairs a client sends for a 98-character schedule."""
-    return [[slot // 7, slot % 7] for slot, mark in enumerate(schedule) if mark == "1"]

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from gapfind import create_app
 from gapfind.extensions import db
-from tests.conftest import register
+from tests.support.students import Students
 from tests.web import LIMIT, ORIGIN, OTHER_ORIGIN, error_body, limited, unreachable_database_url
 
 Call = Callable[[FlaskClient, dict[str, str]], Any]
@@ -192,6 +192,7 @@ def test_a_503_is_readable_by_the_allowed_origin(unreachable_app: Flask) -> None
 
 def test_cors_origins_setting_lists_the_allowed_origins(
     app_factory: Callable[..., Flask],
+    students: Students,
 ) -> None:
     app = app_factory(CORS_ORIGINS=["https://a.example", "https://b.example"])
     client = app.test_client()
@@ -199,4 +200,4 @@ def test_cors_origins_setting_lists_the_allowed_origins(
         response = client.get("/users/nadie", headers={"Origin": origin})
         assert response.headers.get("Access-Control-Allow-Origin") == origin
     assert_no_cors(client.get("/users/nadie", headers={"Origin": ORIGIN}))
-    register(client, "ana")  # a plain request without Origin still works
+    students.register("ana")  # a plain request without Origin still works

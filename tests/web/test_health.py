@@ -18,8 +18,9 @@ from flask.testing import FlaskClient
 
 from gapfind import create_app
 from gapfind.extensions import db
-from tests.conftest import register, service_missing
+from tests.conftest import service_missing
 from tests.support.servers import ServiceUnavailable, postgres_server
+from tests.support.students import Students
 from tests.web import error_body, unreachable_database_url
 
 
@@ -102,7 +103,7 @@ def test_a_database_that_goes_away_and_comes_back(tmp_path: Path) -> None:
         with app.app_context():
             db.create_all()
         client = app.test_client()
-        token = register(client, "ana")["edit_token"]
+        token = Students(client).register("ana")["edit_token"]
         assert client.get("/health").status_code == 200
         # The test cluster runs without durability (synchronous_commit off) and stops in
         # immediate mode: flush what the app wrote so that it survives the restart.

@@ -15,7 +15,7 @@ from flask import Flask
 from gapfind import create_app
 from gapfind.extensions import db
 from gapfind.web.log_setup import SecondCachedFormatter
-from tests.conftest import register
+from tests.support.students import Students
 from tests.web import unreachable_database_url
 
 ACCESS_LINE = re.compile(
@@ -81,13 +81,16 @@ def test_errors_are_logged_with_the_request_id_of_the_response(
 
 
 def test_edit_tokens_never_reach_the_logs(
-    app_factory: Callable[..., Flask], caplog: pytest.LogCaptureFixture, tmp_path: Path
+    app_factory: Callable[..., Flask],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    students: Students,
 ) -> None:
     app = app_factory(LOG_LEVEL="DEBUG")
     caplog.set_level(logging.DEBUG)  # every logger, not only gapfind's
     caplog.set_level(logging.DEBUG, logger="gapfind")
     client = app.test_client()
-    token = register(client, "ana")["edit_token"]
+    token = students.register("ana")["edit_token"]
     auth = {"Authorization": f"Bearer {token}"}
     # Tokens wherever a careless log line could pick them up: header, query string, body.
     client.put(f"/users/ana?token={token}", json={"list_of_indices": [[1, 1]]}, headers=auth)

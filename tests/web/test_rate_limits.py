@@ -21,7 +21,7 @@ from limits.strategies import MovingWindowRateLimiter
 from config import Config
 from gapfind.errors import HTTP_MESSAGES
 from gapfind.ratelimit import InlineExpiryMemoryStorage
-from tests.conftest import register
+from tests.support.students import Students
 from tests.web import DEFAULT_LIMIT, LIMIT, WRITES, WRITES_LIMIT, error_body, limited
 
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
@@ -89,7 +89,7 @@ def test_writes_share_one_stricter_bucket(limited_app: Flask) -> None:
     than the default limit of each endpoint, so only the shared bucket can refuse the 4th."""
     assert WRITES < LIMIT
     client = limited_app.test_client()
-    token = register(client, "ana")["edit_token"]
+    token = Students(client).register("ana")["edit_token"]
     auth = {"Authorization": f"Bearer {token}"}
     replaced = client.put("/users/ana", json={"list_of_indices": [[1, 1]]}, headers=auth)
     assert replaced.status_code == 200
@@ -111,7 +111,7 @@ def test_writes_share_one_stricter_bucket(limited_app: Flask) -> None:
 def test_refused_writes_do_not_touch_the_database(limited_app: Flask) -> None:
     client = limited_app.test_client()
     for name in ("ana", "bob", "carla"):
-        register(client, name)
+        Students(client).register(name)
     response = client.post("/manual", json={"username": "dora", "list_of_indices": [[0, 0]]})
     assert_rate_limited(response, WRITES)
     assert client.get("/users/dora").status_code == 404
@@ -187,7 +187,7 @@ def test_writes_limit_setting_is_read_per_app(app_factory: Callable[..., Flask])
     """RATELIMIT_WRITES is read from each app's own config."""
     app = app_factory(**limited(RATELIMIT_WRITES="1 per hour"))
     client = app.test_client()
-    register(client, "ana")
+    Students(client).register("ana")
     response = client.post("/manual", json={"username": "bob", "list_of_indices": [[0, 0]]})
     assert_rate_limited(response, 1)
     assert WRITES_LIMIT != "1 per hour"
@@ -234,7 +234,7 @@ def test_the_endpoint_limit_is_described_even_when_the_shared_one_is_checked_fir
     response = client.post("/manual", json={"username": "ana", "list_of_indices": [[0, 0]]})
     assert response.status_code == 201
     assert response.headers["X-RateLimit-Limit"] == str(LIMIT)
-    register(client, "bob")
+    Students(client).register("bob")
     assert_rate_limited(
         client.post("/manual", json={"username": "carla", "list_of_indices": [[0, 0]]}), 2
     )
@@ -260,9 +260,9 @@ def test_an_empty_default_leaves_only_the_writes_limited(
         response = client.get("/users/nadie")
         assert response.status_code == 404
         assert "X-RateLimit-Limit" not in response.headers
-    register(client, "ana")
-    register(client, "bob")
-    register(client, "carla")
+    Students(client).register("ana")
+    Students(client).register("bob")
+    Students(client).register("carla")
     refused = client.post("/manual", json={"username": "dora", "list_of_indices": [[0, 0]]})
     assert_rate_limited(refused, WRITES)
 

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 
 from config import ProductionConfig
 from gapfind import create_app
-from tests.conftest import register
 from tests.integration import app_env, call, served_gapfind
+from tests.support.students import Students
 from tests.web import LIMIT, limited, unreachable_database_url
 
 GENERATED_ID = re.compile(r"[0-9a-f]{16}")
@@ -58,7 +58,7 @@ def assert_json_headers(response: Any) -> None:
 
 
 def _cases(client: FlaskClient) -> list[tuple[int, Any]]:
-    token = register(client, "ana")["edit_token"]
+    token = Students(client).register("ana")["edit_token"]
     auth = {"Authorization": f"Bearer {token}"}
     return [
         (200, client.get("/health")),
