@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import delete, func, select, update
 
-from gapfind import core, repository, transfer
+from gapfind import core, repository, repository_admin, transfer
 from gapfind.core import GapOptions, find_gaps, render_grid, weekday_availability
 from gapfind.extensions import db
 from gapfind.models import Student, utc_now
-from gapfind.repository import students
 
 # Inputs above this size get a progress bar even when stderr is not a terminal.
 PROGRESS_MIN_RECORDS = 1000
@@ -47,30 +44,18 @@ def student_card(name: str) -> str | None:
     People check a timetable by eye; 98 characters of 0/1 are unreadable.
     """
     username = core.username_key(name)
-    if username is None:
+    student = None if username is None else repository_admin.find_student_details(username)
+    if student is None:
         return None
-    cutoff = repository.retention_cutoff()
-    with db.engine.connect() as connection:
-        row = connection.execute(
-            select(
-                students.c.schedule,
-                students.c.created_at,
-                students.c.updated_at,
-                students.c.edit_token_hash.is_not(None),
-            ).where(students.c.username == username, repository.is_live(cutoff))
-        ).one_or_none()
-    if row is None:
-        return None
-    schedule, created_at, updated_at, has_token = row
     header = (
-        f"{username}  registered {_when(created_at)}, updated {_when(updated_at)}, "
-        f"edit token: {'yes' if has_token else 'none (run users reset-token)'}"
+        f"{username}  registered {_when(student.created_at)}, updated {_when(student.updated_at)}"
+        f", edit token: {'yes' if student.has_edit_token else 'none (run users reset-token)'}"
     )
-    return f"{header}\n{render_grid(schedule)}"
+    return f"{header}\n{render_grid(student.schedule)}"
 
 
 def _when(value: datetime) -> str:
-    return repository.utc(value).strftime("%Y-%m-%d %H:%M UTC")
+    return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def show(name: str) -> None:
@@ -244,15 +229,8 @@ def reset_token_command(name: str) -> None:
     updated_at is left alone: retention counts schedule changes, not token resets.
     """
     username = _existing_name(name)
-    token = repository.new_edit_token()
-    cutoff = repository.retention_cutoff()
-    with repository.write_transaction() as connection:
-        result = connection.execute(
-            update(students)
-            .where(students.c.username == username, repository.is_live(cutoff))
-            .values(edit_token_hash=repository.hash_token(token), updated_at=students.c.updated_at)
-        )
-    if result.rowcount == 0:
+    token = repository_admin.reset_edit_token(username)
+    if token is None:
         raise _unknown(name)
     click.echo(f"New edit token for {username} (not stored; give it to the student):", err=True)
     click.echo(token)
@@ -263,9 +241,7 @@ def reset_token_command(name: str) -> None:
 def delete_command(name: str) -> None:
     """Delete NAME's row (expired or not); the name can then be registered again."""
     username = _existing_name(name)
-    with repository.write_transaction() as connection:
-        result = connection.execute(delete(students).where(students.c.username == username))
-    if result.rowcount == 0:
+    if not repository_admin.delete_student_row(username):
         raise _unknown(name)
     click.echo(f"deleted {username}")
 
@@ -277,33 +253,14 @@ def delete_command(name: str) -> None:
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(min=1))
 def stats_command(weeks: int) -> None:
     """Students served, expired and token-less, and registrations per ISO week."""
-    cutoff = repository.retention_cutoff()
-    first_week = _monday(utc_now().date()) - timedelta(weeks=weeks - 1)
-    since = datetime.combine(first_week, time(), tzinfo=timezone.utc)
-    with db.engine.connect() as connection:
-        total, live, tokenless = connection.execute(
-            select(
-                func.count(),
-                func.count().filter(repository.is_live(cutoff)),
-                func.count().filter(students.c.edit_token_hash.is_(None)),
-            ).select_from(students)
-        ).one()
-        created = connection.execute(
-            select(students.c.created_at).where(students.c.created_at >= since)
-        ).scalars()
-        per_week = Counter(_monday(repository.utc(value).date()) for value in created)
-    click.echo(f"students: {live}")
-    click.echo(f"  expired, awaiting purge: {total - live}")
-    click.echo(f"  without an edit token: {tokenless}")
+    stats = repository_admin.student_stats(weeks)
+    click.echo(f"students: {stats.live}")
+    click.echo(f"  expired, awaiting purge: {stats.expired}")
+    click.echo(f"  without an edit token: {stats.tokenless}")
     click.echo(f"registrations per ISO week (last {weeks}):")
-    for offset in range(weeks):
-        monday = first_week + timedelta(weeks=offset)
+    for monday, count in stats.registrations_per_week:
         year, week, _ = monday.isocalendar()
-        click.echo(f"  {year}-W{week:02d}  {per_week[monday]:>6}")
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+        click.echo(f"  {year}-W{week:02d}  {count:>6}")
 
 
 @users.command("purge")
