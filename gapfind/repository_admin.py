@@ -2,19 +2,22 @@
 
 gapfind.repository holds what the API needs; this module holds what `flask users ...` does
 beside it: looking one student up with dates, issuing an edit token without the old one,
-deleting without a token, counting the table. They use SQLAlchemy Core like the API's cold
-paths, and keep the same rule: an expired student is absent to every lookup, so an operator
-never sees (or resets the token of) someone the API would answer 404 for.
+deleting without a token, counting the table, writing imported records in batches and reading
+the rows to export. They use SQLAlchemy Core like the API's cold paths, and keep the same rule:
+an expired student is absent to every lookup, so an operator never sees (or exports, or resets
+the token of) someone the API would answer 404 for.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Row
 
 from gapfind.extensions import db
 from gapfind.models import utc_now
@@ -27,6 +30,13 @@ from gapfind.repository import (
     utc,
     write_transaction,
 )
+from gapfind.transfer.records import Record
+
+# Records written per transaction by import_records.
+BATCH_SIZE = 500
+
+
+# --------------------------------------------------------------------------- one student
 
 
 class StudentDetails(NamedTuple):
@@ -84,6 +94,9 @@ def delete_student_row(username: str) -> bool:
     return bool(result.rowcount)
 
 
+# --------------------------------------------------------------------------- the whole table
+
+
 @dataclass(frozen=True, slots=True)
 class StudentStats:
     """The table at a glance: who is served, who awaits the purge, who cannot edit yet, and
@@ -120,3 +133,160 @@ def student_stats(weeks: int, now: datetime | None = None) -> StudentStats:
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+# --------------------------------------------------------------------------- export
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """What an export carries per student; the edit token hash never leaves the database."""
+
+    username: str
+    schedule: str
+    created_at: datetime
+
+
+def live_students() -> list[ExportRow]:
+    """Every student the API would still serve, by name, so exports diff cleanly."""
+    query = select(students.c.username, students.c.schedule, students.c.created_at)
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            query.where(is_live(retention_cutoff())).order_by(students.c.username)
+        )
+        return [
+            ExportRow(username, schedule, utc(created_at).astimezone(timezone.utc))
+            for username, schedule, created_at in rows
+        ]
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """What writing records did to the table, by category of the import summary.
+
+    `conflicts` are valid records left unwritten: a live student holds the name with another
+    week and the import was not told to overwrite.
+    """
+
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: list[Record] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        """How many records were handled: each lands in exactly one category."""
+        return self.imported + self.updated + self.unchanged + len(self.conflicts)
+
+    def add(self, other: BatchOutcome) -> None:
+        """Accumulate batches into the whole import's totals."""
+        self.imported += other.imported
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.conflicts.extend(other.conflicts)
+
+
+def batches(records: Sequence[Record], size: int = BATCH_SIZE) -> Iterator[Sequence[Record]]:
+    """Slices written one transaction each: big enough to be fast, small enough to hold locks
+    briefly while the app keeps serving."""
+    for start in range(0, len(records), size):
+        yield records[start : start + size]
+
+
+def import_records(records: Sequence[Record], *, overwrite: bool) -> Iterator[BatchOutcome]:
+    """Write validated records one batch per transaction, yielding each batch's outcome after
+    its commit (the CLI's progress bar moves with it).
+
+    An interruption loses at most the batch being written, and never half of a student. Every
+    batch is judged against the same instant, so retention cannot move under a long import.
+    """
+    now = utc_now()
+    cutoff = retention_cutoff(now)
+    for batch in batches(records):
+        with write_transaction() as connection:
+            outcome = write_batch(connection, batch, overwrite=overwrite, now=now, cutoff=cutoff)
+        yield outcome
+
+
+def write_batch(
+    connection: Connection,
+    batch: Sequence[Record],
+    *,
+    overwrite: bool,
+    now: datetime,
+    cutoff: datetime | None,
+) -> BatchOutcome:
+    """Write one batch inside the caller's transaction, with one read of what already exists.
+
+    A row older than `cutoff` is expired, hence absent to every endpoint: it is replaced as a
+    new import, as registration would. Imported rows carry no edit token; updated ones keep
+    theirs, so the student can go on editing.
+    """
+    existing = _existing(connection, [record.username for record in batch])
+    outcome = BatchOutcome()
+    fresh: list[Record] = []
+    changed: list[Record] = []
+    expired: list[str] = []
+    for record in batch:
+        stored = existing.get(record.username)
+        if stored is not None and cutoff is not None and utc(stored.updated_at) < cutoff:
+            expired.append(record.username)
+            stored = None
+        if stored is None:
+            fresh.append(record)
+        elif stored.schedule == record.schedule:
+            outcome.unchanged += 1
+        elif overwrite:
+            changed.append(record)
+        else:
+            outcome.conflicts.append(record)
+    _delete(connection, expired)
+    outcome.imported = _insert(connection, fresh, now)
+    outcome.updated = _update(connection, changed, now)
+    return outcome
+
+
+def _existing(connection: Connection, usernames: list[str]) -> dict[str, Row[Any]]:
+    rows = connection.execute(
+        select(students.c.username, students.c.schedule, students.c.updated_at).where(
+            students.c.username.in_(usernames)
+        )
+    )
+    return {row.username: row for row in rows}
+
+
+def _delete(connection: Connection, usernames: list[str]) -> None:
+    if usernames:
+        connection.execute(delete(students).where(students.c.username.in_(usernames)))
+
+
+def _insert(connection: Connection, records: list[Record], now: datetime) -> int:
+    if records:
+        connection.execute(
+            insert(students),
+            [
+                {
+                    "username": record.username,
+                    "schedule": record.schedule,
+                    "edit_token_hash": None,
+                    "created_at": record.created_at or now,
+                    "updated_at": now,
+                }
+                for record in records
+            ],
+        )
+    return len(records)
+
+
+def _update(connection: Connection, records: list[Record], now: datetime) -> int:
+    if records:
+        connection.execute(
+            update(students)
+            .where(students.c.username == bindparam("name"))
+            .values(schedule=bindparam("new_schedule"), updated_at=now),
+            [{"name": record.username, "new_schedule": record.schedule} for record in records],
+        )
+    return len(records)
