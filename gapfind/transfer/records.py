@@ -1,8 +1,9 @@
 """An imported student at each step: as the source gave it, checked, or rejected with reasons.
 
-Problems with one record are collected as Spanish messages keyed by field, the API's error
-shape, so an operator reads the same wording a student would have seen; the record's position
-in the source is kept throughout, which is how the operator finds it again.
+Records are checked by a marshmallow schema built from the API's own fields, so each rule and
+its Spanish message has one home (the core and gapfind.messages) and problems come keyed by
+field, the API's error shape: an operator reads the wording a student would have seen. The
+record's position in the source is kept throughout, which is how the operator finds it again.
 """
 
 from __future__ import annotations
@@ -14,21 +15,12 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from gapfind.core.grid import SLOT_COUNT, is_schedule
-from gapfind.core.usernames import normalize_username, username_problem
+from marshmallow import ValidationError, fields
+
 from gapfind.errors import NON_FIELD
-from gapfind.messages import (
-    BAD_DATE,
-    DUPLICATE,
-    EXISTS,
-    NOT_A_STRING,
-    NULL,
-    REQUIRED,
-    SCHEDULE_LENGTH,
-    SCHEDULE_MARKS,
-    USERNAME_MESSAGES,
-)
+from gapfind.messages import BAD_DATE, DUPLICATE, EXISTS
 from gapfind.repository import utc
+from gapfind.schemas import ApiSchema, StoredSchedule, Username
 
 
 class Missing(Enum):
@@ -104,89 +96,75 @@ def _jsonable(value: object) -> object:
     return None if value is MISSING else value
 
 
+class CreatedAt(fields.DateTime):
+    """created_at as Django's dumpdata writes it: ISO 8601, returned in UTC, where a naive time
+    is UTC already (what Django stores with USE_TZ on).
+
+    Beside marshmallow's own parsing, blanks around the text and a lowercase "z" are accepted,
+    as this importer always did: hand-edited spreadsheets carry both. tests/transfer/
+    test_records.py runs marshmallow's DateTime beside this field on the same inputs.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            format="iso", load_default=None, allow_none=True, error_messages={"invalid": BAD_DATE}
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.endswith(("Z", "z")):
+                value = value[:-1] + "+00:00"
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        return utc(parsed).astimezone(timezone.utc)
+
+
+class ImportedStudent(ApiSchema):
+    """One imported record, checked with the API's own username field and messages: an
+    operator reads exactly what POST /manual would have answered for the same name."""
+
+    username = Username(required=True)
+    schedule = StoredSchedule(required=True)
+    created_at = CreatedAt()
+
+
+_IMPORTED_STUDENT = ImportedStudent()
+
+
 def validate(raw_records: Iterable[RawRecord]) -> tuple[list[Record], list[Rejection]]:
     """Apply the API's rules to every record; a name seen before (any case) is rejected."""
     accepted: list[Record] = []
     rejected: list[Rejection] = []
     first_seen: dict[str, int] = {}
     for raw in raw_records:
-        name, created_at, errors = _check(raw)
+        loaded, errors = _load(raw)
+        name = loaded.get("username")
         if name is not None:
             first = first_seen.setdefault(name, raw.position)
             if first != raw.position:
-                _add(errors, NON_FIELD, [DUPLICATE.format(name=name, first=first)])
+                errors.setdefault(NON_FIELD, []).append(DUPLICATE.format(name=name, first=first))
         if name is None or errors:
             rejected.append(Rejection(raw.position, raw.username, raw.schedule, errors))
         else:
-            accepted.append(Record(raw.position, name, str(raw.schedule), created_at))
+            accepted.append(Record(raw.position, name, loaded["schedule"], loaded["created_at"]))
     return accepted, rejected
 
 
-def _check(raw: RawRecord) -> tuple[str | None, datetime | None, dict[str, list[str]]]:
-    """The stored name (None when the record has no valid one), creation time and problems.
+def _load(raw: RawRecord) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The fields of `raw` that passed ImportedStudent (name lowercased) and the problems.
 
     A record the reader already found malformed keeps only that problem: checking its fields
     would repeat it as "required" noise, and its name (say, another Django model's pk) must
     not count as taken.
     """
     if raw.errors:
-        return None, None, {name: list(messages) for name, messages in raw.errors.items()}
-    errors: dict[str, list[str]] = {}
-    _add(errors, "username", _username_errors(raw.username))
-    _add(errors, "schedule", _schedule_errors(raw.schedule))
-    created_at = _parse_created_at(raw.created_at, errors)
-    name = None if "username" in errors else normalize_username(str(raw.username))
-    return name, created_at, errors
-
-
-def _add(errors: dict[str, list[str]], name: str, messages: list[str]) -> None:
-    if messages:
-        errors.setdefault(name, []).extend(messages)
-
-
-def _text_errors(value: object) -> list[str] | None:
-    """The checks every text field shares; None means "a string, go on"."""
-    if value is MISSING:
-        return [REQUIRED]
-    if value is None:
-        return [NULL]
-    if not isinstance(value, str):
-        return [NOT_A_STRING]
-    return None
-
-
-def _username_errors(value: object) -> list[str]:
-    shared = _text_errors(value)
-    if shared is not None:
-        return shared
-    problem = username_problem(str(value))
-    return [] if problem is None else [USERNAME_MESSAGES[problem]]
-
-
-def _schedule_errors(value: object) -> list[str]:
-    shared = _text_errors(value)
-    if shared is not None:
-        return shared
-    if is_schedule(value):
-        return []
-    text = str(value)
-    if len(text) != SLOT_COUNT:
-        return [SCHEDULE_LENGTH.format(length=len(text))]
-    return [SCHEDULE_MARKS]
-
-
-def _parse_created_at(value: object, errors: dict[str, list[str]]) -> datetime | None:
-    """ISO 8601 as Django writes it, stored in UTC; a naive time is taken as UTC already
-    (what Django stores with USE_TZ on)."""
-    if value is None or value is MISSING:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            return utc(datetime.fromisoformat(text)).astimezone(timezone.utc)
-        except ValueError:
-            pass
-    errors.setdefault("created_at", []).append(BAD_DATE)
-    return None
+        return {}, {name: list(messages) for name, messages in raw.errors.items()}
+    given = {"username": raw.username, "schedule": raw.schedule, "created_at": raw.created_at}
+    try:
+        loaded = _IMPORTED_STUDENT.load(
+            {name: value for name, value in given.items() if value is not MISSING}
+        )
+    except ValidationError as error:
+        valid = error.valid_data if isinstance(error.valid_data, dict) else {}
+        return valid, {name: list(messages) for name, messages in error.messages_dict.items()}
+    return loaded, {}
