@@ -11,11 +11,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from gapfind import messages, repository
+from gapfind import messages
 from gapfind.messages import NOT_A_STRING, NOT_AN_OBJECT, NULL, REQUIRED
 from gapfind.models import utc_now
-from gapfind.repository_admin import BATCH_SIZE, batches, write_batch
-from gapfind.transfer.records import Record
+from gapfind.repository_admin import BATCH_SIZE, batches
 from tests.cli.conftest import (
     EMPTY,
     EVERY_OTHER,
@@ -249,19 +248,6 @@ def test_an_expired_student_is_replaced_as_a_new_import(import_file, app: Flask)
     row = table(app)["ana"]
     assert (row.schedule, row.edit_token_hash) == (FULL, None)
     assert row.updated_at > utc_now() - timedelta(minutes=5)
-
-
-def test_a_batch_written_in_an_interrupted_transaction_leaves_nothing(app: Flask):
-    """The CLI writes each batch inside one write_transaction; write_batch must not commit."""
-    records = [Record(n, f"s{chr(97 + n)}", MONDAYS) for n in range(5)]
-
-    with app.app_context(), pytest.raises(KeyboardInterrupt):
-        with repository.write_transaction() as connection:
-            outcome = write_batch(connection, records, overwrite=False, now=utc_now(), cutoff=None)
-            assert outcome.imported == 5
-            raise KeyboardInterrupt
-
-    assert table(app) == {}
 
 
 def test_large_imports_are_written_in_batches_and_show_progress(
