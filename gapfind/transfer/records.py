@@ -100,9 +100,10 @@ class CreatedAt(fields.DateTime):
     """created_at as Django's dumpdata writes it: ISO 8601, returned in UTC, where a naive time
     is UTC already (what Django stores with USE_TZ on).
 
-    Beside marshmallow's own parsing, blanks around the text and a lowercase "z" are accepted,
-    as this importer always did: hand-edited spreadsheets carry both. tests/transfer/
-    test_records.py runs marshmallow's DateTime beside this field on the same inputs.
+    On top of marshmallow's own parsing, blanks around the text and a lowercase "z" are
+    accepted, as this importer always did, so no source it read before is refused now.
+    tests/transfer/test_records.py runs marshmallow's DateTime beside this field on the same
+    inputs.
     """
 
     def __init__(self) -> None:
