@@ -3,7 +3,9 @@
 Shared hosts give operators a console and `flask`, not cron endpoints, so everything an
 operator does to the data is a command here: moving students in from the old deployments and
 out again, looking one up, issuing a lost edit token, retention and backups. The commands are
-thin: reading and checking records, and the SQL they share, live in gapfind.transfer.
+thin: they parse arguments, call and print. Reading, checking and exporting records live in
+gapfind.transfer, every query in gapfind.repository and gapfind.repository_admin, and the
+SQLite copy in gapfind.backup.
 
 Exit status: 0 on success; 1 when a student is unknown, a backup cannot be made, or an import
 rejected some records (the valid ones are still written); 2 when the command line or the
@@ -14,21 +16,22 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import delete, func, select, update
 
-from gapfind import core, repository, transfer
+from gapfind import backup, core, repository, repository_admin
 from gapfind.core import GapOptions, find_gaps, render_grid, weekday_availability
 from gapfind.extensions import db
-from gapfind.models import Student, utc_now
-from gapfind.repository import students
+from gapfind.models import Student
+from gapfind.repository_admin import BatchOutcome
+from gapfind.transfer.export import EXPORTERS
+from gapfind.transfer.records import RawRecord, Record, Rejection, validate
+from gapfind.transfer.sources import FORMATS, REDIS_KEY, SourceError, read_redis_hash, read_source
 
 # Inputs above this size get a progress bar even when stderr is not a terminal.
 PROGRESS_MIN_RECORDS = 1000
@@ -47,30 +50,18 @@ def student_card(name: str) -> str | None:
     People check a timetable by eye; 98 characters of 0/1 are unreadable.
     """
     username = core.username_key(name)
-    if username is None:
+    student = None if username is None else repository_admin.find_student_details(username)
+    if student is None:
         return None
-    cutoff = repository.retention_cutoff()
-    with db.engine.connect() as connection:
-        row = connection.execute(
-            select(
-                students.c.schedule,
-                students.c.created_at,
-                students.c.updated_at,
-                students.c.edit_token_hash.is_not(None),
-            ).where(students.c.username == username, repository.is_live(cutoff))
-        ).one_or_none()
-    if row is None:
-        return None
-    schedule, created_at, updated_at, has_token = row
     header = (
-        f"{username}  registered {_when(created_at)}, updated {_when(updated_at)}, "
-        f"edit token: {'yes' if has_token else 'none (run users reset-token)'}"
+        f"{username}  registered {_when(student.created_at)}, updated {_when(student.updated_at)}"
+        f", edit token: {'yes' if student.has_edit_token else 'none (run users reset-token)'}"
     )
-    return f"{header}\n{render_grid(schedule)}"
+    return f"{header}\n{render_grid(student.schedule)}"
 
 
 def _when(value: datetime) -> str:
-    return repository.utc(value).strftime("%Y-%m-%d %H:%M UTC")
+    return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def show(name: str) -> None:
@@ -98,13 +89,11 @@ def _existing_name(name: str) -> str:
     "source", required=False, type=click.Path(exists=True, dir_okay=False, allow_dash=True)
 )
 @click.option("--from-redis", "redis_url", metavar="URL", help="Read the hash from a live Redis.")
-@click.option(
-    "--key", default=transfer.REDIS_KEY, show_default=True, help="Hash key, with --from-redis."
-)
+@click.option("--key", default=REDIS_KEY, show_default=True, help="Hash key, with --from-redis.")
 @click.option(
     "--format",
     "source_format",
-    type=click.Choice(transfer.FORMATS),
+    type=click.Choice(FORMATS),
     help="Force the format instead of detecting it from the content.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace students that exist with another week.")
@@ -127,29 +116,29 @@ def import_command(
     of base.uninorteuser records (created_at is kept), or a CSV with username and schedule
     columns. Every record is checked with the API's rules; running it twice changes nothing.
     """
-    raw_records = _read_source(source, redis_url, key, source_format)
-    records, rejected = transfer.validate(raw_records)
+    records, invalid = validate(_read_source(source, redis_url, key, source_format))
     totals = _write(records, overwrite)
-    totals.rejected = sorted([*rejected, *totals.rejected], key=lambda item: item.position)
-    _print_summary(totals, report)
+    taken = [Rejection.taken(record) for record in totals.conflicts]
+    rejected = sorted([*invalid, *taken], key=lambda item: item.position)
+    _print_summary(totals, rejected, report)
     if report:
-        _write_report(Path(report), totals)
-    if totals.rejected:
+        _write_report(Path(report), totals, rejected)
+    if rejected:
         click.get_current_context().exit(1)
 
 
 def _read_source(
     source: str | None, redis_url: str | None, key: str, source_format: str | None
-) -> list[transfer.RawRecord]:
+) -> list[RawRecord]:
     if (source is None) == (redis_url is None):
         raise click.UsageError("give either SOURCE or --from-redis URL")
     if redis_url is not None and source_format is not None:
         raise click.UsageError("--format applies to SOURCE files, not to --from-redis")
     try:
         if redis_url is not None:
-            return transfer.read_redis_hash(redis_url, key)
-        return transfer.read_source(_source_bytes(str(source)), source_format)
-    except transfer.SourceError as error:
+            return read_redis_hash(redis_url, key)
+        return read_source(_source_bytes(str(source)), source_format)
+    except SourceError as error:
         hint = "--from-redis" if redis_url is not None else "SOURCE"
         raise click.BadParameter(str(error), param_hint=hint) from error
 
@@ -158,45 +147,38 @@ def _source_bytes(source: str) -> bytes:
     return sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
 
 
-def _write(records: list[transfer.Record], overwrite: bool) -> transfer.BatchOutcome:
-    """One transaction per batch: an interruption loses at most the batch being written, and
-    never half of a student."""
-    totals = transfer.BatchOutcome()
-    now = utc_now()
-    cutoff = repository.retention_cutoff(now)
+def _write(records: list[Record], overwrite: bool) -> BatchOutcome:
+    """The batches' totals, with a progress bar on a terminal or for a large import."""
+    totals = BatchOutcome()
     visible = len(records) > PROGRESS_MIN_RECORDS or sys.stderr.isatty()
     with click.progressbar(
         length=len(records), label="Importing students", file=sys.stderr, hidden=not visible
     ) as bar:
-        for batch in transfer.batches(records):
-            with repository.write_transaction() as connection:
-                outcome = transfer.write_batch(
-                    connection, batch, overwrite=overwrite, now=now, cutoff=cutoff
-                )
+        for outcome in repository_admin.import_records(records, overwrite=overwrite):
             totals.add(outcome)
-            bar.update(len(batch))
+            bar.update(outcome.records)
     return totals
 
 
-def _print_summary(totals: transfer.BatchOutcome, report: str | None) -> None:
+def _print_summary(totals: BatchOutcome, rejected: list[Rejection], report: str | None) -> None:
     click.echo(f"imported: {totals.imported}")
     click.echo(f"updated: {totals.updated}")
     click.echo(f"unchanged: {totals.unchanged}")
-    click.echo(f"rejected: {len(totals.rejected)}")
-    for rejection in totals.rejected[:SUMMARY_REJECTIONS]:
+    click.echo(f"rejected: {len(rejected)}")
+    for rejection in rejected[:SUMMARY_REJECTIONS]:
         click.echo(f"  {rejection.summary_line()}")
-    hidden = len(totals.rejected) - SUMMARY_REJECTIONS
+    hidden = len(rejected) - SUMMARY_REJECTIONS
     if hidden > 0:
         more = f"written to {report}" if report else "use --report FILE to list them all"
         click.echo(f"  ... and {hidden} more ({more})")
 
 
-def _write_report(path: Path, totals: transfer.BatchOutcome) -> None:
+def _write_report(path: Path, totals: BatchOutcome, rejected: list[Rejection]) -> None:
     document = {
         "imported": totals.imported,
         "updated": totals.updated,
         "unchanged": totals.unchanged,
-        "rejected": [rejection.as_json() for rejection in totals.rejected],
+        "rejected": [rejection.as_json() for rejection in rejected],
     }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -205,16 +187,15 @@ def _write_report(path: Path, totals: transfer.BatchOutcome) -> None:
 
 
 @users.command("export")
-@click.option("--format", "export_format", type=click.Choice(["json", "csv"]), default="json")
+@click.option("--format", "export_format", type=click.Choice(list(EXPORTERS)), default="json")
 @click.option("--output", default="-", type=click.Path(dir_okay=False, allow_dash=True))
 def export_command(export_format: str, output: str) -> None:
     """Write every live student as JSON {username: schedule} or CSV (with created_at).
 
     `flask users import` reads both back without loss; edit tokens are never exported.
     """
-    with db.engine.connect() as connection:
-        rows = transfer.live_students(connection, repository.retention_cutoff())
-    text = transfer.export_json(rows) if export_format == "json" else transfer.export_csv(rows)
+    rows = repository_admin.live_students()
+    text = EXPORTERS[export_format](rows)
     # atomic: a reader of --output never sees half an export.
     with click.open_file(output, "w", encoding="utf-8", atomic=output != "-") as stream:
         stream.write(text)
@@ -244,15 +225,8 @@ def reset_token_command(name: str) -> None:
     updated_at is left alone: retention counts schedule changes, not token resets.
     """
     username = _existing_name(name)
-    token = repository.new_edit_token()
-    cutoff = repository.retention_cutoff()
-    with repository.write_transaction() as connection:
-        result = connection.execute(
-            update(students)
-            .where(students.c.username == username, repository.is_live(cutoff))
-            .values(edit_token_hash=repository.hash_token(token), updated_at=students.c.updated_at)
-        )
-    if result.rowcount == 0:
+    token = repository_admin.reset_edit_token(username)
+    if token is None:
         raise _unknown(name)
     click.echo(f"New edit token for {username} (not stored; give it to the student):", err=True)
     click.echo(token)
@@ -263,9 +237,7 @@ def reset_token_command(name: str) -> None:
 def delete_command(name: str) -> None:
     """Delete NAME's row (expired or not); the name can then be registered again."""
     username = _existing_name(name)
-    with repository.write_transaction() as connection:
-        result = connection.execute(delete(students).where(students.c.username == username))
-    if result.rowcount == 0:
+    if not repository_admin.delete_student_row(username):
         raise _unknown(name)
     click.echo(f"deleted {username}")
 
@@ -277,33 +249,14 @@ def delete_command(name: str) -> None:
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(min=1))
 def stats_command(weeks: int) -> None:
     """Students served, expired and token-less, and registrations per ISO week."""
-    cutoff = repository.retention_cutoff()
-    first_week = _monday(utc_now().date()) - timedelta(weeks=weeks - 1)
-    since = datetime.combine(first_week, time(), tzinfo=timezone.utc)
-    with db.engine.connect() as connection:
-        total, live, tokenless = connection.execute(
-            select(
-                func.count(),
-                func.count().filter(repository.is_live(cutoff)),
-                func.count().filter(students.c.edit_token_hash.is_(None)),
-            ).select_from(students)
-        ).one()
-        created = connection.execute(
-            select(students.c.created_at).where(students.c.created_at >= since)
-        ).scalars()
-        per_week = Counter(_monday(repository.utc(value).date()) for value in created)
-    click.echo(f"students: {live}")
-    click.echo(f"  expired, awaiting purge: {total - live}")
-    click.echo(f"  without an edit token: {tokenless}")
+    stats = repository_admin.student_stats(weeks)
+    click.echo(f"students: {stats.live}")
+    click.echo(f"  expired, awaiting purge: {stats.expired}")
+    click.echo(f"  without an edit token: {stats.tokenless}")
     click.echo(f"registrations per ISO week (last {weeks}):")
-    for offset in range(weeks):
-        monday = first_week + timedelta(weeks=offset)
+    for monday, count in stats.registrations_per_week:
         year, week, _ = monday.isocalendar()
-        click.echo(f"  {year}-W{week:02d}  {per_week[monday]:>6}")
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+        click.echo(f"  {year}-W{week:02d}  {count:>6}")
 
 
 @users.command("purge")
@@ -346,24 +299,14 @@ def db_backup_command(path: Path) -> None:
 
     PATH must not exist yet, so a backup never replaces the database or an older backup.
     """
-    url = db.engine.url
-    if url.get_backend_name() != "sqlite":
-        shown = url.set(drivername="postgresql").render_as_string(hide_password=True)
-        raise click.ClickException(
-            f"db-backup copies SQLite databases; this app uses {url.get_backend_name()}. "
-            f"Back it up with pg_dump instead, e.g.\n"
-            f"  pg_dump --format=custom --file {path} '{shown}'"
-        )
-    database = url.database
-    if not database or database == ":memory:" or url.query.get("mode") == "memory":
-        raise click.ClickException("the database is in memory: there is no file to back up")
-    if path.exists():
-        raise click.ClickException(f"{path} already exists; choose a new name")
     try:
-        count = transfer.backup_sqlite(
+        database = backup.sqlite_file(db.engine.url, path)
+        if path.exists():
+            raise click.ClickException(f"{path} already exists; choose a new name")
+        count = backup.backup_sqlite(
             Path(database), path, current_app.config["SQLITE_BUSY_TIMEOUT"]
         )
-    except transfer.BackupError as error:
+    except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"backed up {count} students from {database} to {path}")
 

@@ -84,6 +84,7 @@ SCHEDULE_LENGTH = "El horario debe tener exactamente 98 caracteres; tiene {lengt
 SCHEDULE_MARKS = "El horario solo puede contener los caracteres 0 y 1"
 BAD_DATE = "La fecha debe estar en formato ISO 8601"
 WRONG_MODEL = "Solo se importan registros del modelo base.uninorteuser, no {model}"
+NO_MODEL = "(ninguno)"  # WRONG_MODEL's {model} for a record that names none
 ROW_SHAPE = "La fila tiene {found} columnas; el encabezado tiene {expected}"
 NOT_UTF8 = "El texto no es UTF-8 válido"
 DUPLICATE = "El usuario {name} ya aparece en el registro {first} de este origen"

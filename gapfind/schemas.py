@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
-from gapfind.core.grid import DAY_LABELS, HOUR_LABELS, InvalidIndices
+from gapfind.core.grid import DAY_LABELS, HOUR_LABELS, SLOT_COUNT, InvalidIndices, is_schedule
 from gapfind.core.grid import validate_indices as core_validate_indices
 from gapfind.core.usernames import (
     normalize_username,
@@ -33,6 +33,8 @@ from gapfind.messages import (
     NOT_AN_OBJECT,
     NULL,
     REQUIRED,
+    SCHEDULE_LENGTH,
+    SCHEDULE_MARKS,
     TOO_FEW_USERS,
     USERNAME_MESSAGES,
 )
@@ -234,6 +236,26 @@ class UsernameSource(fields.Field):
         return [name for name in names if name]
 
 
+# --------------------------------------------------------------------------- stored weeks
+# (begin: the 98-mark form a week is stored in; `flask users import` reads weeks in this form)
+
+
+class StoredSchedule(fields.String):
+    """A week as the table stores it: 98 marks '0'/'1', checked by the core's is_schedule."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(error_messages={**BASE_ERRORS, "invalid": NOT_A_STRING}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        schedule = super()._deserialize(value, attr, data, **kwargs)
+        if is_schedule(schedule):
+            return schedule
+        if len(schedule) != SLOT_COUNT:
+            raise ValidationError(SCHEDULE_LENGTH.format(length=len(schedule)))
+        raise ValidationError(SCHEDULE_MARKS)
+
+
+# (end: stored weeks)
 # --------------------------------------------------------------------------- requests
 
 

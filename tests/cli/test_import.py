@@ -11,9 +11,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from gapfind import messages, repository, transfer
+from gapfind import messages
 from gapfind.messages import NOT_A_STRING, NOT_AN_OBJECT, NULL, REQUIRED
 from gapfind.models import utc_now
+from gapfind.repository_admin import BATCH_SIZE, batches
 from tests.cli.conftest import (
     EMPTY,
     EVERY_OTHER,
@@ -249,25 +250,10 @@ def test_an_expired_student_is_replaced_as_a_new_import(import_file, app: Flask)
     assert row.updated_at > utc_now() - timedelta(minutes=5)
 
 
-def test_a_batch_written_in_an_interrupted_transaction_leaves_nothing(app: Flask):
-    """The CLI writes each batch inside one write_transaction; write_batch must not commit."""
-    records = [transfer.Record(n, f"s{chr(97 + n)}", MONDAYS) for n in range(5)]
-
-    with app.app_context(), pytest.raises(KeyboardInterrupt):
-        with repository.write_transaction() as connection:
-            outcome = transfer.write_batch(
-                connection, records, overwrite=False, now=utc_now(), cutoff=None
-            )
-            assert outcome.imported == 5
-            raise KeyboardInterrupt
-
-    assert table(app) == {}
-
-
 def test_large_imports_are_written_in_batches_and_show_progress(
     import_file, app: Flask, tmp_path: Path
 ):
-    names = [_name(n) for n in range(transfer.BATCH_SIZE * 2 + 3)]
+    names = [_name(n) for n in range(BATCH_SIZE * 2 + 3)]
     assert len(names) > 1000  # above the progress threshold
 
     result = import_file(dict.fromkeys(names, EVERY_OTHER))
@@ -275,7 +261,7 @@ def test_large_imports_are_written_in_batches_and_show_progress(
     assert summary(result.stdout)["imported"] == len(names)
     assert "Importing students" in result.stderr
     assert len(table(app)) == len(names)
-    assert [len(batch) for batch in transfer.batches(list(range(len(names))))] == [500, 500, 3]
+    assert [len(batch) for batch in batches(list(range(len(names))))] == [500, 500, 3]
 
 
 def test_small_imports_on_a_pipe_show_no_progress(import_file):

@@ -112,3 +112,33 @@ def test_username_keys_checks_an_all_valid_list_in_one_pass(
     assert username_keys(names) == [name.lower() for name in names]
     with pytest.raises(AssertionError, match="checked on its own"):
         username_keys(["a" * (USERNAME_MAX_LENGTH + 1), "bob"])
+
+
+def _follows_the_rule(name: str) -> bool:
+    """The rule as the docs state it, by brute force: 1 to 30 characters, each an ASCII letter."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return 1 <= len(name) <= 30 and all(character in letters for character in name)
+
+
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.text(alphabet=st.sampled_from("aZk\u212a\u0131\u00e9 1\n"), max_size=40),
+    )
+)
+def test_every_form_of_the_rule_agrees_with_brute_force(name: str) -> None:
+    """One rule, several uses: the problem codes, the yes/no, the lookup key and the joined-list
+    fast path must all say what the plain statement of the rule says."""
+    valid = _follows_the_rule(name)
+    problem = username_problem(name)
+
+    assert (problem is None) is valid
+    assert is_valid_username(name) is valid
+    assert username_key(name) == (name.lower() if valid else None)
+    assert username_keys([name, "ana"]) == [username_key(name), "ana"]
+    if not name:
+        assert problem is UsernameProblem.EMPTY
+    elif len(name) > USERNAME_MAX_LENGTH:
+        assert problem is UsernameProblem.TOO_LONG
+    elif not valid:
+        assert problem is UsernameProblem.NOT_LETTERS
