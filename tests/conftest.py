@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from typing import Any, TypeVar
+from typing import Any
 
-os.environ["GAPFIND_CONFIG"] = "testing"  # before config.py is imported by anything below
+os.environ["GAPFIND_CONFIG"] = "testing"  # what create_app() picks when a test passes no class
 
 import pytest
 from flask import Flask
@@ -22,38 +21,13 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from gapfind import create_app
 from gapfind.extensions import db
 from tests.support.servers import (
-    REQUIRE_SERVICES_ENV,
     PostgresServer,
     RedisServer,
-    ServiceUnavailable,
     postgres_server,
     redis_server,
 )
+from tests.support.services import BACKENDS, start_service
 from tests.support.students import Students
-
-BACKENDS = [
-    name.strip()
-    for name in os.environ.get("GAPFIND_TEST_BACKENDS", "sqlite,postgresql").split(",")
-    if name.strip()
-]
-T = TypeVar("T")
-
-
-def service_missing(reason: str) -> None:
-    """Skip on a developer machine without the service; fail in CI, where it must exist."""
-    if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
-        pytest.fail(f"required service unavailable: {reason}")
-    pytest.skip(f"service unavailable: {reason}")
-
-
-def start_service(manager: AbstractContextManager[T]) -> tuple[T, Callable[[], None]]:
-    """Enter a server's context manager, turning a missing binary into skip/fail."""
-    try:
-        server = manager.__enter__()
-    except ServiceUnavailable as error:
-        service_missing(str(error))
-        raise  # unreachable: skip/fail raise
-    return server, lambda: manager.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

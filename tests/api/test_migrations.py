@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 
 from gapfind import create_app
 from gapfind.extensions import db
-from tests.conftest import BACKENDS
 from tests.support.servers import PostgresServer
+from tests.support.services import BACKENDS
 from tests.support.students import Students
 
 REPO = Path(__file__).resolve().parents[2]

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import service_missing
 from tests.support.servers import HOST, GunicornServer, ServiceUnavailable, gunicorn_server
+from tests.support.services import service_missing
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WSGI_APP = "wsgi:application"

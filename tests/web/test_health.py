@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 
 from gapfind import create_app
 from gapfind.extensions import db
-from tests.conftest import service_missing
 from tests.support.servers import ServiceUnavailable, postgres_server
+from tests.support.services import service_missing
 from tests.support.students import Students
 from tests.web import error_body, unreachable_database_url
 
