@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gapfind.extensions import db
+from gapfind.extensions import Base, db
+
+if TYPE_CHECKING:
+    # db.Model is built at run time from Base (Flask-SQLAlchemy adds the session and the
+    # table-name rules); to the type checker it is the typed declarative base it derives from.
+    Model = Base
+else:
+    Model = db.Model
 
 
 def utc_now() -> datetime:
@@ -15,7 +23,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Student(db.Model):  # type: ignore[name-defined]
+class Student(Model):
     """A student's weekly timetable, keyed by a lowercase username."""
 
     __tablename__ = "students"

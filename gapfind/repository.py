@@ -14,11 +14,11 @@ import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import orjson
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, select, true, update
+from sqlalchemy import ColumnElement, Table, delete, select, true, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -26,7 +26,9 @@ from gapfind.database import WRITE_TRANSACTION
 from gapfind.extensions import db
 from gapfind.models import Student, utc_now
 
-students = Student.__table__
+# A declarative class with __tablename__ maps a Table; SQLAlchemy types __table__ as the more
+# general FromClause.
+students = cast(Table, Student.__table__)
 
 
 class UsernameTaken(Exception):
@@ -187,7 +189,7 @@ class GroupSchedules(NamedTuple):
     """The live students among a group's names: how many, their schedules back to back (98
     characters each, in no particular order) and the names that are not live students."""
 
-    count: int
+    live_count: int
     joined: str
     missing: list[str]
 

@@ -130,14 +130,14 @@ def analyze(data: dict[str, Any]) -> dict[str, Any]:
         raise ApiError.field("username_to_filter", messages.FILTER_USER_NOT_FOUND)
 
     group = repository.find_group(usernames)
-    if group.count < 2:
+    if group.live_count < 2:
         raise ApiError.field("usernames", messages.TOO_FEW_KNOWN_USERS)
     # Names that cannot exist are reported as given; unknown valid ones as looked up.
     missing = set(group.missing)
     not_found = [key or raw for raw, key in entries if key is None or key in missing]
     slots = joined_weekday_availability(group.joined, filter_schedule)
     return {
-        "total_students": group.count,
+        "total_students": group.live_count,
         "users_not_found": not_found,
         "results": [slot_json(slot) for slot in slots],
     }
