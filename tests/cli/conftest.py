@@ -1,14 +1,13 @@
-"""Helpers for the operator-command tests: data files on disk and direct looks at the table.
+"""Fixtures for the operator-command tests: the command runner, the table, data files on disk.
 
-The commands are judged by what they leave in the database, so the tests read and shape rows
-with plain SQL on the app's engine instead of going through the code under test.
+The helpers themselves live in tests/support/ (tests import classes from there, never from a
+conftest); these fixtures bind them to the test's `app` and `runner`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,87 +15,43 @@ import pytest
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import insert, select, update
 
-from gapfind.extensions import db
-from gapfind.models import utc_now
-from gapfind.repository import students, utc
-
-# Distinct, valid weeks; MONDAYS has a class on Monday 6:30 only, and so on.
-EMPTY = "0" * 98
-MONDAYS = "1" + "0" * 97
-EVERY_OTHER = "01" * 49
-FULL = "1" * 98
-
-
-@dataclass(frozen=True)
-class Row:
-    """A stored student as the table holds it."""
-
-    schedule: str
-    edit_token_hash: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def table(app: Flask) -> dict[str, Row]:
-    """Every row of the students table, by username."""
-    with app.app_context(), db.engine.connect() as connection:
-        result = connection.execute(select(students))
-        return {
-            row.username: Row(
-                row.schedule, row.edit_token_hash, utc(row.created_at), utc(row.updated_at)
-            )
-            for row in result
-        }
-
-
-def add_student(
-    app: Flask,
-    username: str,
-    schedule: str,
-    *,
-    updated_at: datetime | None = None,
-    token_hash: str | None = None,
-) -> None:
-    """Insert a row directly, e.g. one whose last update lies in the past."""
-    when = updated_at or utc_now()
-    with app.app_context(), db.engine.begin() as connection:
-        connection.execute(
-            insert(students).values(
-                username=username,
-                schedule=schedule,
-                edit_token_hash=token_hash,
-                created_at=when,
-                updated_at=when,
-            )
-        )
-
-
-def set_updated_at(app: Flask, username: str, when: datetime) -> None:
-    """Age a student without touching anything else."""
-    with app.app_context(), db.engine.begin() as connection:
-        connection.execute(
-            update(students).where(students.c.username == username).values(updated_at=when)
-        )
-
-
-def write_json(path: Path, document: Any) -> Path:
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return path
-
-
-def invoke(runner: FlaskCliRunner, *args: str, stdin: str | bytes | None = None) -> Result:
-    """Run `flask <args>`; exceptions other than exits propagate so a crash fails loudly."""
-    return runner.invoke(args=list(args), input=stdin, catch_exceptions=False)
+from tests.support.flask_command import FlaskCommand
+from tests.support.student_table import StudentTable
 
 
 @pytest.fixture
-def import_file(runner: FlaskCliRunner, tmp_path: Path) -> Any:
+def student_table(app: Flask) -> StudentTable:
+    """The test app's students table, read and written with plain SQL."""
+    return StudentTable(app)
+
+
+@pytest.fixture
+def flask_command(runner: FlaskCliRunner) -> FlaskCommand:
+    """Run `flask <args>` on the test app: `flask_command("users", "export")`."""
+    return FlaskCommand(runner)
+
+
+@pytest.fixture
+def write_json(tmp_path: Path) -> Callable[[str, Any], Path]:
+    """Write `document` as JSON to a file named `name` in the test's tmp_path."""
+
+    def write(name: str, document: Any) -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps(document), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def import_file(
+    flask_command: FlaskCommand, write_json: Callable[[str, Any], Path]
+) -> Callable[..., Result]:
     """Write `document` as JSON and import it with extra options; returns the Result."""
 
     def run(document: Any, *options: str) -> Result:
-        source = write_json(tmp_path / "source.json", document)
-        return invoke(runner, "users", "import", str(source), *options)
+        source = write_json("source.json", document)
+        return flask_command("users", "import", str(source), *options)
 
     return run

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
 
-from tests.cli.conftest import EMPTY, FULL, MONDAYS, add_student, invoke
+from tests.support.flask_command import FlaskCommand
+from tests.support.student_table import StudentTable
+from tests.support.weeks import EMPTY, FULL, MONDAYS
 
 SQLITE_ONLY = "db-backup copies SQLite files; PostgreSQL is backed up with pg_dump"
 
@@ -35,14 +36,14 @@ def pragma(path: Path, name: str) -> str:
 
 
 def test_backup_is_a_standalone_database_with_the_rows(
-    runner: FlaskCliRunner, app: Flask, sqlite_file: Path, tmp_path: Path
+    flask_command: FlaskCommand, student_table: StudentTable, sqlite_file: Path, tmp_path: Path
 ):
-    add_student(app, "ana", MONDAYS)
-    add_student(app, "bob", FULL)
+    student_table.add("ana", MONDAYS)
+    student_table.add("bob", FULL)
     target = tmp_path / "backups" / "gapfind-2026-11-28.sqlite"
     target.parent.mkdir()
 
-    result = invoke(runner, "db-backup", str(target))
+    result = flask_command("db-backup", str(target))
 
     assert result.exit_code == 0, result.output
     assert f"backed up 2 students from {sqlite_file} to {target}" in result.stdout
@@ -53,9 +54,9 @@ def test_backup_is_a_standalone_database_with_the_rows(
 
 
 def test_backup_while_a_writer_holds_the_lock_copies_only_committed_rows(
-    runner: FlaskCliRunner, app: Flask, sqlite_file: Path, tmp_path: Path
+    flask_command: FlaskCommand, student_table: StudentTable, sqlite_file: Path, tmp_path: Path
 ):
-    add_student(app, "ana", MONDAYS)
+    student_table.add("ana", MONDAYS)
     target = tmp_path / "copy.sqlite"
     with closing(sqlite3.connect(sqlite_file, isolation_level=None)) as writer:
         writer.execute("BEGIN IMMEDIATE")
@@ -63,7 +64,7 @@ def test_backup_while_a_writer_holds_the_lock_copies_only_committed_rows(
             "INSERT INTO students VALUES ('bob', ?, NULL, '2026-01-01', '2026-01-01')", (EMPTY,)
         )
 
-        result = invoke(runner, "db-backup", str(target))
+        result = flask_command("db-backup", str(target))
 
         writer.execute("COMMIT")
 
@@ -75,11 +76,11 @@ def test_backup_of_a_wal_database_includes_what_is_still_in_the_wal(
     app_factory: Callable[..., Flask], sqlite_file: Path, tmp_path: Path
 ):
     wal_app = app_factory(SQLITE_JOURNAL_MODE="WAL")
-    add_student(wal_app, "ana", MONDAYS)
+    StudentTable(wal_app).add("ana", MONDAYS)
     assert pragma(sqlite_file, "journal_mode") == "wal"
     target = tmp_path / "copy.sqlite"
 
-    result = invoke(wal_app.test_cli_runner(), "db-backup", str(target))
+    result = FlaskCommand(wal_app.test_cli_runner())("db-backup", str(target))
 
     assert result.exit_code == 0, result.output
     assert backup_rows(target) == {"ana": MONDAYS}
@@ -88,14 +89,14 @@ def test_backup_of_a_wal_database_includes_what_is_still_in_the_wal(
 
 
 def test_backup_never_replaces_an_existing_file(
-    runner: FlaskCliRunner, app: Flask, sqlite_file: Path, tmp_path: Path
+    flask_command: FlaskCommand, student_table: StudentTable, sqlite_file: Path, tmp_path: Path
 ):
-    add_student(app, "ana", MONDAYS)
+    student_table.add("ana", MONDAYS)
     earlier = tmp_path / "earlier.sqlite"
     earlier.write_bytes(b"an older backup")
 
-    onto_backup = invoke(runner, "db-backup", str(earlier))
-    onto_database = invoke(runner, "db-backup", str(sqlite_file))
+    onto_backup = flask_command("db-backup", str(earlier))
+    onto_database = flask_command("db-backup", str(sqlite_file))
 
     assert (onto_backup.exit_code, onto_database.exit_code) == (1, 1)
     assert "already exists" in onto_backup.stderr
@@ -104,9 +105,9 @@ def test_backup_never_replaces_an_existing_file(
 
 
 def test_backup_into_a_missing_directory_fails_cleanly(
-    runner: FlaskCliRunner, app: Flask, sqlite_file: Path, tmp_path: Path
+    flask_command: FlaskCommand, sqlite_file: Path, tmp_path: Path
 ):
-    result = invoke(runner, "db-backup", str(tmp_path / "missing" / "copy.sqlite"))
+    result = flask_command("db-backup", str(tmp_path / "missing" / "copy.sqlite"))
 
     assert result.exit_code == 1
     assert "cannot back up" in result.stderr
@@ -118,7 +119,7 @@ def test_an_in_memory_database_has_nothing_to_back_up(
 ):
     memory_app = app_factory(DATABASE_URL="sqlite://")
 
-    result = invoke(memory_app.test_cli_runner(), "db-backup", str(tmp_path / "copy.sqlite"))
+    result = FlaskCommand(memory_app.test_cli_runner())("db-backup", str(tmp_path / "copy.sqlite"))
 
     assert result.exit_code == 1
     assert "in memory" in result.stderr
@@ -126,13 +127,13 @@ def test_an_in_memory_database_has_nothing_to_back_up(
 
 
 def test_postgresql_is_pointed_to_pg_dump(
-    runner: FlaskCliRunner, database_url: str, tmp_path: Path
+    flask_command: FlaskCommand, database_url: str, tmp_path: Path
 ):
     if database_url.startswith("sqlite"):
         pytest.skip("only PostgreSQL answers with the pg_dump command")
     target = tmp_path / "gapfind.dump"
 
-    result = invoke(runner, "db-backup", str(target))
+    result = flask_command("db-backup", str(target))
 
     assert result.exit_code == 1
     assert f"pg_dump --format=custom --file {target} 'postgresql://" in result.stderr

@@ -10,22 +10,23 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
 from sqlalchemy import delete
 
 from gapfind.extensions import db
 from gapfind.models import utc_now
 from gapfind.repository import students
-from tests.cli.conftest import EMPTY, EVERY_OTHER, FULL, MONDAYS, add_student, invoke, table
+from tests.support.flask_command import FlaskCommand
+from tests.support.student_table import StudentTable
+from tests.support.weeks import EMPTY, EVERY_OTHER, FULL, MONDAYS
 
 REGISTERED = datetime(2024, 8, 5, 14, 30, 15, 250000, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def three_students(app: Flask) -> None:
-    add_student(app, "carl", FULL, updated_at=REGISTERED, token_hash="c" * 64)
-    add_student(app, "ana", MONDAYS)
-    add_student(app, "bob", EVERY_OTHER)
+def three_students(student_table: StudentTable) -> None:
+    student_table.add("carl", FULL, updated_at=REGISTERED, token_hash="c" * 64)
+    student_table.add("ana", MONDAYS)
+    student_table.add("bob", EVERY_OTHER)
 
 
 def empty_table(app: Flask) -> None:
@@ -34,10 +35,10 @@ def empty_table(app: Flask) -> None:
 
 
 @pytest.mark.usefixtures("three_students")
-def test_json_export_is_the_username_object_sorted_by_name(runner: FlaskCliRunner, app: Flask):
+def test_json_export_is_the_username_object_sorted_by_name(flask_command: FlaskCommand, app: Flask):
     app.config["SCHEDULE_RETENTION_DAYS"] = 0  # carl was last updated long ago
 
-    result = invoke(runner, "users", "export")
+    result = flask_command("users", "export")
 
     assert result.exit_code == 0, result.output
     assert list(json.loads(result.stdout).items()) == [
@@ -48,17 +49,19 @@ def test_json_export_is_the_username_object_sorted_by_name(runner: FlaskCliRunne
 
 
 @pytest.mark.usefixtures("three_students")
-def test_expired_students_are_not_exported(runner: FlaskCliRunner):
-    result = invoke(runner, "users", "export", "--format", "csv")
+def test_expired_students_are_not_exported(flask_command: FlaskCommand):
+    result = flask_command("users", "export", "--format", "csv")
 
     assert [row["username"] for row in csv.DictReader(io.StringIO(result.stdout))] == ["ana", "bob"]
 
 
 @pytest.mark.usefixtures("three_students")
-def test_csv_export_carries_registration_dates_and_never_tokens(runner: FlaskCliRunner, app: Flask):
+def test_csv_export_carries_registration_dates_and_never_tokens(
+    flask_command: FlaskCommand, app: Flask
+):
     app.config["SCHEDULE_RETENTION_DAYS"] = 0
 
-    result = invoke(runner, "users", "export", "--format", "csv")
+    result = flask_command("users", "export", "--format", "csv")
 
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == ["username", "schedule", "created_at"]
@@ -69,23 +72,27 @@ def test_csv_export_carries_registration_dates_and_never_tokens(runner: FlaskCli
 @pytest.mark.parametrize("export_format", ["json", "csv"])
 @pytest.mark.usefixtures("three_students")
 def test_export_import_round_trip_loses_nothing(
-    runner: FlaskCliRunner, app: Flask, tmp_path: Path, export_format: str
+    flask_command: FlaskCommand,
+    app: Flask,
+    student_table: StudentTable,
+    tmp_path: Path,
+    export_format: str,
 ):
     app.config["SCHEDULE_RETENTION_DAYS"] = 0
     exported = tmp_path / f"students.{export_format}"
-    before = table(app)
+    before = student_table.rows()
 
-    first = invoke(runner, "users", "export", "--format", export_format, "--output", str(exported))
+    first = flask_command("users", "export", "--format", export_format, "--output", str(exported))
     empty_table(app)
-    imported = invoke(runner, "users", "import", str(exported))
-    again = invoke(runner, "users", "export", "--format", export_format)
+    imported = flask_command("users", "import", str(exported))
+    again = flask_command("users", "export", "--format", export_format)
 
     assert first.exit_code == 0, first.output
     assert "exported 3 students" in first.stderr
     assert imported.exit_code == 0, imported.output
     assert "imported: 3" in imported.stdout
     assert again.stdout == exported.read_text(encoding="utf-8")
-    after = table(app)
+    after = student_table.rows()
     assert {name: row.schedule for name, row in after.items()} == {
         name: row.schedule for name, row in before.items()
     }
@@ -95,20 +102,22 @@ def test_export_import_round_trip_loses_nothing(
         }
 
 
-def test_export_of_an_empty_table(runner: FlaskCliRunner):
-    as_json = invoke(runner, "users", "export")
-    as_csv = invoke(runner, "users", "export", "--format", "csv")
+def test_export_of_an_empty_table(flask_command: FlaskCommand):
+    as_json = flask_command("users", "export")
+    as_csv = flask_command("users", "export", "--format", "csv")
 
     assert json.loads(as_json.stdout) == {}
     assert as_csv.stdout == "username,schedule,created_at\n"
 
 
-def test_export_replaces_the_output_file_whole(runner: FlaskCliRunner, app: Flask, tmp_path):
+def test_export_replaces_the_output_file_whole(
+    flask_command: FlaskCommand, student_table: StudentTable, tmp_path
+):
     output = tmp_path / "students.json"
     output.write_text("x" * 10_000, encoding="utf-8")
-    add_student(app, "ana", EMPTY, updated_at=utc_now() - timedelta(days=1))
+    student_table.add("ana", EMPTY, updated_at=utc_now() - timedelta(days=1))
 
-    result = invoke(runner, "users", "export", "--output", str(output))
+    result = flask_command("users", "export", "--output", str(output))
 
     assert result.exit_code == 0, result.output
     assert json.loads(output.read_text(encoding="utf-8")) == {"ana": EMPTY}

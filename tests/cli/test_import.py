@@ -9,22 +9,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
 
 from gapfind import messages
 from gapfind.messages import NOT_A_STRING, NOT_AN_OBJECT, NULL, REQUIRED
 from gapfind.models import utc_now
 from gapfind.repository_admin import BATCH_SIZE, batches
-from tests.cli.conftest import (
-    EMPTY,
-    EVERY_OTHER,
-    FULL,
-    MONDAYS,
-    add_student,
-    invoke,
-    table,
-    write_json,
-)
+from tests.support.flask_command import FlaskCommand
+from tests.support.student_table import StudentTable
+from tests.support.weeks import EMPTY, EVERY_OTHER, FULL, MONDAYS
 
 NOT_LETTERS = "El nombre de usuario solo puede contener letras"
 TOO_LONG = "El nombre de usuario no puede tener más de 30 caracteres"
@@ -57,12 +49,14 @@ def read_report(path: Path) -> dict:
 # --------------------------------------------------------------------------- JSON object (Redis)
 
 
-def test_json_object_imports_lowercase_students_without_edit_tokens(import_file, app: Flask):
+def test_json_object_imports_lowercase_students_without_edit_tokens(
+    import_file, student_table: StudentTable
+):
     result = import_file({"Ana": MONDAYS, "bob": EVERY_OTHER})
 
     assert result.exit_code == 0, result.output
     assert summary(result.stdout) == {"imported": 2, "updated": 0, "unchanged": 0, "rejected": 0}
-    rows = table(app)
+    rows = student_table.rows()
     assert {name: row.schedule for name, row in rows.items()} == {
         "ana": MONDAYS,
         "bob": EVERY_OTHER,
@@ -87,7 +81,7 @@ def test_json_object_imports_lowercase_students_without_edit_tokens(import_file,
     ],
 )
 def test_bad_records_are_reported_with_the_api_reason_and_not_written(
-    import_file, app: Flask, tmp_path: Path, name, schedule, field, message
+    import_file, student_table: StudentTable, tmp_path: Path, name, schedule, field, message
 ):
     report = tmp_path / "report.json"
     result = import_file({"dora": FULL, name: schedule}, "--report", str(report))
@@ -95,7 +89,7 @@ def test_bad_records_are_reported_with_the_api_reason_and_not_written(
     assert result.exit_code == 1
     assert summary(result.stdout) == {"imported": 1, "updated": 0, "unchanged": 0, "rejected": 1}
     assert message in result.stdout
-    assert set(table(app)) == {"dora"}
+    assert set(student_table.rows()) == {"dora"}
     assert read_report(report)["rejected"] == [
         {"position": 2, "username": name, "schedule": schedule, "errors": {field: [message]}}
     ]
@@ -114,7 +108,7 @@ def test_a_record_breaking_both_rules_reports_both(import_file, tmp_path: Path):
 
 
 def test_later_duplicates_in_one_source_are_rejected_whatever_their_case(
-    runner: FlaskCliRunner, app: Flask, tmp_path: Path
+    flask_command: FlaskCommand, student_table: StudentTable, tmp_path: Path
 ):
     report = tmp_path / "report.json"
     # Two literal "ana" keys in one object: json.loads alone would keep only the last.
@@ -124,10 +118,10 @@ def test_later_duplicates_in_one_source_are_rejected_whatever_their_case(
         encoding="utf-8",
     )
 
-    result = invoke(runner, "users", "import", str(source), "--report", str(report))
+    result = flask_command("users", "import", str(source), "--report", str(report))
 
     assert result.exit_code == 1
-    assert {name: row.schedule for name, row in table(app).items()} == {
+    assert {name: row.schedule for name, row in student_table.rows().items()} == {
         "ana": MONDAYS,
         "bob": EMPTY,
     }
@@ -150,32 +144,38 @@ def test_later_duplicates_in_one_source_are_rejected_whatever_their_case(
     ],
 )
 def test_an_unreadable_source_writes_nothing_and_exits_2(
-    runner: FlaskCliRunner, app: Flask, tmp_path: Path, content: bytes, problem: str
+    flask_command: FlaskCommand,
+    student_table: StudentTable,
+    tmp_path: Path,
+    content: bytes,
+    problem: str,
 ):
     source = tmp_path / "broken.json"
     source.write_bytes(content)
 
-    result = invoke(runner, "users", "import", str(source))
+    result = flask_command("users", "import", str(source))
 
     assert result.exit_code == 2
     assert problem in result.stderr
-    assert table(app) == {}
+    assert student_table.rows() == {}
 
 
-def test_forcing_a_format_that_does_not_match_is_an_error(import_file, app: Flask):
+def test_forcing_a_format_that_does_not_match_is_an_error(import_file, student_table: StudentTable):
     result = import_file([django("ana", MONDAYS)], "--format", "json")
 
     assert result.exit_code == 2
     assert "expected a JSON object {username: schedule}" in result.stderr
-    assert table(app) == {}
+    assert student_table.rows() == {}
 
 
-def test_source_and_redis_are_mutually_exclusive(runner: FlaskCliRunner, tmp_path: Path):
-    source = write_json(tmp_path / "a.json", {"ana": MONDAYS})
+def test_source_and_redis_are_mutually_exclusive(
+    flask_command: FlaskCommand, write_json, tmp_path: Path
+):
+    source = write_json("a.json", {"ana": MONDAYS})
 
-    neither = invoke(runner, "users", "import")
-    both = invoke(runner, "users", "import", str(source), "--from-redis", "redis://127.0.0.1:1")
-    missing = invoke(runner, "users", "import", str(tmp_path / "nope.json"))
+    neither = flask_command("users", "import")
+    both = flask_command("users", "import", str(source), "--from-redis", "redis://127.0.0.1:1")
+    missing = flask_command("users", "import", str(tmp_path / "nope.json"))
 
     assert (neither.exit_code, both.exit_code, missing.exit_code) == (2, 2, 2)
     assert "give either SOURCE or --from-redis URL" in neither.stderr
@@ -183,75 +183,79 @@ def test_source_and_redis_are_mutually_exclusive(runner: FlaskCliRunner, tmp_pat
     assert "does not exist" in missing.stderr
 
 
-def test_reads_standard_input(runner: FlaskCliRunner, app: Flask):
-    result = invoke(runner, "users", "import", "-", stdin=json.dumps({"ana": MONDAYS}))
+def test_reads_standard_input(flask_command: FlaskCommand, student_table: StudentTable):
+    result = flask_command("users", "import", "-", stdin=json.dumps({"ana": MONDAYS}))
 
     assert result.exit_code == 0, result.output
-    assert set(table(app)) == {"ana"}
+    assert set(student_table.rows()) == {"ana"}
 
 
 # --------------------------------------------------------------------------- guarantees
 
 
-def test_importing_twice_changes_nothing(import_file, app: Flask):
+def test_importing_twice_changes_nothing(import_file, student_table: StudentTable):
     document = {"ana": MONDAYS, "bob": EVERY_OTHER, "Bad Name": EMPTY}
     first = import_file(document)
-    before = table(app)
+    before = student_table.rows()
 
     second = import_file(document)
 
     assert summary(first.stdout) == {"imported": 2, "updated": 0, "unchanged": 0, "rejected": 1}
     assert summary(second.stdout) == {"imported": 0, "updated": 0, "unchanged": 2, "rejected": 1}
-    assert table(app) == before
+    assert student_table.rows() == before
 
 
 def test_an_existing_student_with_another_week_is_kept_without_overwrite(
-    import_file, app: Flask, tmp_path: Path
+    import_file, student_table: StudentTable, tmp_path: Path
 ):
-    add_student(app, "ana", MONDAYS, token_hash="a" * 64)
-    before = table(app)
+    student_table.add("ana", MONDAYS, token_hash="a" * 64)
+    before = student_table.rows()
     report = tmp_path / "report.json"
 
     result = import_file({"ana": FULL, "bob": EMPTY}, "--report", str(report))
 
     assert result.exit_code == 1
     assert summary(result.stdout) == {"imported": 1, "updated": 0, "unchanged": 0, "rejected": 1}
-    assert table(app)["ana"] == before["ana"]
+    assert student_table.rows()["ana"] == before["ana"]
     assert read_report(report)["rejected"][0]["errors"] == {"non_field_errors": [messages.EXISTS]}
 
 
-def test_overwrite_replaces_the_week_and_keeps_the_edit_token(import_file, app: Flask):
+def test_overwrite_replaces_the_week_and_keeps_the_edit_token(
+    import_file, student_table: StudentTable
+):
     old = utc_now() - timedelta(days=3)
-    add_student(app, "ana", MONDAYS, updated_at=old, token_hash="a" * 64)
-    add_student(app, "bob", EMPTY, updated_at=old)
+    student_table.add("ana", MONDAYS, updated_at=old, token_hash="a" * 64)
+    student_table.add("bob", EMPTY, updated_at=old)
 
     result = import_file({"ana": FULL, "bob": EMPTY}, "--overwrite")
 
     assert result.exit_code == 0, result.output
     assert summary(result.stdout) == {"imported": 0, "updated": 1, "unchanged": 1, "rejected": 0}
-    rows = table(app)
+    rows = student_table.rows()
     assert (rows["ana"].schedule, rows["ana"].edit_token_hash) == (FULL, "a" * 64)
     assert rows["ana"].created_at == old
     assert rows["ana"].updated_at > old
     assert rows["bob"].updated_at == old  # unchanged means untouched
 
 
-def test_an_expired_student_is_replaced_as_a_new_import(import_file, app: Flask):
+def test_an_expired_student_is_replaced_as_a_new_import(
+    import_file, app: Flask, student_table: StudentTable
+):
     days = app.config["SCHEDULE_RETENTION_DAYS"]
-    add_student(
-        app, "ana", MONDAYS, updated_at=utc_now() - timedelta(days=days + 1), token_hash="a" * 64
+    student_table.add(
+        "ana", MONDAYS, updated_at=utc_now() - timedelta(days=days + 1), token_hash="a" * 64
     )
 
     result = import_file({"ana": FULL})
 
     assert summary(result.stdout)["imported"] == 1
-    row = table(app)["ana"]
+    row = student_table.rows()["ana"]
     assert (row.schedule, row.edit_token_hash) == (FULL, None)
     assert row.updated_at > utc_now() - timedelta(minutes=5)
 
 
 def test_large_imports_are_written_in_batches_and_show_progress(
-    import_file, app: Flask, tmp_path: Path
+    import_file, student_table: StudentTable, tmp_path: Path
 ):
     names = [_name(n) for n in range(BATCH_SIZE * 2 + 3)]
     assert len(names) > 1000  # above the progress threshold
@@ -260,7 +264,7 @@ def test_large_imports_are_written_in_batches_and_show_progress(
 
     assert summary(result.stdout)["imported"] == len(names)
     assert "Importing students" in result.stderr
-    assert len(table(app)) == len(names)
+    assert len(student_table.rows()) == len(names)
     assert [len(batch) for batch in batches(list(range(len(names))))] == [500, 500, 3]
 
 
@@ -284,7 +288,9 @@ def _name(number: int) -> str:
 # --------------------------------------------------------------------------- Django dumpdata
 
 
-def test_django_dump_keeps_created_at_and_ignores_verified(import_file, app: Flask):
+def test_django_dump_keeps_created_at_and_ignores_verified(
+    import_file, student_table: StudentTable
+):
     result = import_file(
         [
             django("ana", MONDAYS, "2023-02-14T18:22:31.123Z"),
@@ -295,7 +301,7 @@ def test_django_dump_keeps_created_at_and_ignores_verified(import_file, app: Fla
     )
 
     assert result.exit_code == 0, result.output
-    rows = table(app)
+    rows = student_table.rows()
     assert rows["ana"].created_at == datetime(2023, 2, 14, 18, 22, 31, 123000, timezone.utc)
     assert rows["bob"].created_at == datetime(2023, 3, 1, 13, 0, tzinfo=timezone.utc)
     assert rows["carl"].created_at == datetime(2023, 4, 1, 8, 0, tzinfo=timezone.utc)
@@ -335,13 +341,13 @@ def test_django_dump_keeps_created_at_and_ignores_verified(import_file, app: Fla
     ],
 )
 def test_malformed_django_records_are_rejected_with_reasons(
-    import_file, app: Flask, tmp_path: Path, record, errors
+    import_file, student_table: StudentTable, tmp_path: Path, record, errors
 ):
     report = tmp_path / "report.json"
     result = import_file([django("zoe", FULL), record], "--report", str(report))
 
     assert result.exit_code == 1
-    assert set(table(app)) == {"zoe"}
+    assert set(student_table.rows()) == {"zoe"}
     (rejection,) = read_report(report)["rejected"]
     assert (rejection["position"], rejection["errors"]) == (2, errors)
 
@@ -356,28 +362,33 @@ def test_django_dump_must_be_a_list(import_file):
 # --------------------------------------------------------------------------- CSV
 
 
-def test_csv_with_extra_columns_bom_and_blank_lines(runner: FlaskCliRunner, app: Flask, tmp_path):
+def test_csv_with_extra_columns_bom_and_blank_lines(
+    flask_command: FlaskCommand, student_table: StudentTable, tmp_path
+):
     source = tmp_path / "students.csv"
     source.write_text(
         f"\ufeffSchedule,Username,notes\n{MONDAYS},Ana,x\n\n{FULL},bob,\n", encoding="utf-8"
     )
 
-    result = invoke(runner, "users", "import", str(source))
+    result = flask_command("users", "import", str(source))
 
     assert result.exit_code == 0, result.output
-    assert {name: row.schedule for name, row in table(app).items()} == {"ana": MONDAYS, "bob": FULL}
+    assert {name: row.schedule for name, row in student_table.rows().items()} == {
+        "ana": MONDAYS,
+        "bob": FULL,
+    }
 
 
 def test_csv_separated_by_semicolons_as_spanish_spreadsheets_write_it(
-    runner: FlaskCliRunner, app: Flask, tmp_path: Path
+    flask_command: FlaskCommand, student_table: StudentTable, tmp_path: Path
 ):
     source = tmp_path / "students.csv"
     source.write_text(f"username;schedule\nana;{MONDAYS}\n", encoding="utf-8")
 
-    result = invoke(runner, "users", "import", str(source))
+    result = flask_command("users", "import", str(source))
 
     assert result.exit_code == 0, result.output
-    assert set(table(app)) == {"ana"}
+    assert set(student_table.rows()) == {"ana"}
 
 
 @pytest.mark.parametrize(
@@ -395,16 +406,16 @@ def test_csv_separated_by_semicolons_as_spanish_spreadsheets_write_it(
     ],
 )
 def test_malformed_csv_rows_are_rejected_with_reasons(
-    runner: FlaskCliRunner, app: Flask, tmp_path: Path, rows: str, errors
+    flask_command: FlaskCommand, student_table: StudentTable, tmp_path: Path, rows: str, errors
 ):
     source = tmp_path / "students.csv"
     source.write_text(f"username,schedule\nzoe,{FULL}\n{rows}\n", encoding="utf-8")
     report = tmp_path / "report.json"
 
-    result = invoke(runner, "users", "import", str(source), "--report", str(report))
+    result = flask_command("users", "import", str(source), "--report", str(report))
 
     assert result.exit_code == 1
-    assert set(table(app)) == {"zoe"}
+    assert set(student_table.rows()) == {"zoe"}
     (rejection,) = read_report(report)["rejected"]
     assert (rejection["position"], rejection["errors"]) == (2, errors)
 
@@ -418,27 +429,33 @@ def test_malformed_csv_rows_are_rejected_with_reasons(
     ],
 )
 def test_csv_without_the_needed_columns_writes_nothing(
-    runner: FlaskCliRunner, app: Flask, tmp_path: Path, header: str, problem: str
+    flask_command: FlaskCommand,
+    student_table: StudentTable,
+    tmp_path: Path,
+    header: str,
+    problem: str,
 ):
     source = tmp_path / "students.csv"
     source.write_text(f"{header}\nana,{MONDAYS},ana\n", encoding="utf-8")
 
-    result = invoke(runner, "users", "import", str(source))
+    result = flask_command("users", "import", str(source))
 
     assert result.exit_code == 2
     assert problem in result.stderr
-    assert table(app) == {}
+    assert student_table.rows() == {}
 
 
-def test_csv_with_broken_quoting_writes_nothing(runner: FlaskCliRunner, app: Flask, tmp_path):
+def test_csv_with_broken_quoting_writes_nothing(
+    flask_command: FlaskCommand, student_table: StudentTable, tmp_path
+):
     source = tmp_path / "students.csv"
     source.write_text(f'username,schedule\nana,{MONDAYS}\n"bob,{FULL}\n', encoding="utf-8")
 
-    result = invoke(runner, "users", "import", str(source))
+    result = flask_command("users", "import", str(source))
 
     assert result.exit_code == 2
     assert "malformed CSV" in result.stderr
-    assert table(app) == {}
+    assert student_table.rows() == {}
 
 
 def test_summary_lists_the_first_rejections_and_points_to_the_report(import_file):
@@ -453,7 +470,7 @@ def test_summary_lists_the_first_rejections_and_points_to_the_report(import_file
 
 
 def test_a_name_counts_as_seen_even_when_its_first_record_is_rejected(
-    import_file, app: Flask, tmp_path: Path
+    import_file, student_table: StudentTable, tmp_path: Path
 ):
     """Which of two records is the real one is the operator's call, not the importer's."""
     report = tmp_path / "report.json"
@@ -461,35 +478,35 @@ def test_a_name_counts_as_seen_even_when_its_first_record_is_rejected(
     result = import_file([django("ana", "01"), django("Ana", MONDAYS)], "--report", str(report))
 
     assert result.exit_code == 1
-    assert table(app) == {}
+    assert student_table.rows() == {}
     errors = [item["errors"] for item in read_report(report)["rejected"]]
     assert errors[1] == {"non_field_errors": [messages.DUPLICATE.format(name="ana", first=1)]}
 
 
-def test_records_of_other_models_do_not_take_names(import_file, app: Flask):
+def test_records_of_other_models_do_not_take_names(import_file, student_table: StudentTable):
     other = {"model": "base.group", "pk": "ana", "fields": {"schedule": FULL}}
 
     result = import_file([other, django("ana", MONDAYS)])
 
     assert "imported: 1" in result.stdout
-    assert table(app)["ana"].schedule == MONDAYS
+    assert student_table.rows()["ana"].schedule == MONDAYS
 
 
-def test_an_empty_file_forced_to_csv_is_an_error(runner: FlaskCliRunner, tmp_path: Path):
+def test_an_empty_file_forced_to_csv_is_an_error(flask_command: FlaskCommand, tmp_path: Path):
     source = tmp_path / "empty.csv"
     source.write_text("", encoding="utf-8")
 
-    result = invoke(runner, "users", "import", str(source), "--format", "csv")
+    result = flask_command("users", "import", str(source), "--format", "csv")
 
     assert result.exit_code == 2
     assert "the source is empty" in result.stderr
 
 
-def test_a_csv_with_only_a_header_imports_nothing(runner: FlaskCliRunner, app: Flask, tmp_path):
+def test_a_csv_with_only_a_header_imports_nothing(flask_command: FlaskCommand, tmp_path):
     source = tmp_path / "header.csv"
     source.write_text("username,schedule\n", encoding="utf-8")
 
-    result = invoke(runner, "users", "import", str(source))
+    result = flask_command("users", "import", str(source))
 
     assert result.exit_code == 0
     assert summary(result.stdout) == {"imported": 0, "updated": 0, "unchanged": 0, "rejected": 0}

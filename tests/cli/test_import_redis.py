@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import redis as redis_py
-from flask import Flask
-from flask.testing import FlaskCliRunner
 
 from gapfind import messages
-from tests.cli.conftest import EMPTY, FULL, MONDAYS, invoke, table
+from tests.support.flask_command import FlaskCommand
 from tests.support.servers import RedisServer
+from tests.support.student_table import StudentTable
+from tests.support.weeks import EMPTY, FULL, MONDAYS
 
 pytestmark = pytest.mark.redis
 
@@ -24,19 +24,22 @@ def fill(server: RedisServer, key: str, mapping: dict[bytes | str, bytes | str])
 
 
 def test_imports_the_hash_under_the_default_key(
-    redis: RedisServer, runner: FlaskCliRunner, app: Flask
+    redis: RedisServer, flask_command: FlaskCommand, student_table: StudentTable
 ):
     fill(redis, "gapfind:usernames", {"Ana": MONDAYS, "bob": FULL})
 
-    result = invoke(runner, "users", "import", "--from-redis", redis.url)
+    result = flask_command("users", "import", "--from-redis", redis.url)
 
     assert result.exit_code == 0, result.output
-    assert {name: row.schedule for name, row in table(app).items()} == {"ana": MONDAYS, "bob": FULL}
-    assert all(row.edit_token_hash is None for row in table(app).values())
+    assert {name: row.schedule for name, row in student_table.rows().items()} == {
+        "ana": MONDAYS,
+        "bob": FULL,
+    }
+    assert all(row.edit_token_hash is None for row in student_table.rows().values())
 
 
 def test_bad_entries_are_reported_and_reimport_changes_nothing(
-    redis: RedisServer, runner: FlaskCliRunner, app: Flask, tmp_path: Path
+    redis: RedisServer, flask_command: FlaskCommand, student_table: StudentTable, tmp_path: Path
 ):
     fill(
         redis,
@@ -51,12 +54,12 @@ def test_bad_entries_are_reported_and_reimport_changes_nothing(
     )
     report = tmp_path / "report.json"
 
-    first = invoke(
-        runner, "users", "import", "--from-redis", redis.url, "--key", "old:users",
+    first = flask_command(
+        "users", "import", "--from-redis", redis.url, "--key", "old:users",
         "--report", str(report),
     )  # fmt: skip
-    before = table(app)
-    second = invoke(runner, "users", "import", "--from-redis", redis.url, "--key", "old:users")
+    before = student_table.rows()
+    second = flask_command("users", "import", "--from-redis", redis.url, "--key", "old:users")
 
     assert first.exit_code == 1
     assert set(before) == {"ana"}
@@ -70,43 +73,45 @@ def test_bad_entries_are_reported_and_reimport_changes_nothing(
         "dora": {"schedule": ["El horario solo puede contener los caracteres 0 y 1"]},
     }
     assert "unchanged: 1" in second.stdout
-    assert table(app) == before
+    assert student_table.rows() == before
 
 
-def test_a_missing_key_is_an_error(redis: RedisServer, runner: FlaskCliRunner, app: Flask):
+def test_a_missing_key_is_an_error(
+    redis: RedisServer, flask_command: FlaskCommand, student_table: StudentTable
+):
     fill(redis, "gapfind:usernames", {"ana": MONDAYS})
 
-    result = invoke(runner, "users", "import", "--from-redis", redis.url, "--key", "typo")
+    result = flask_command("users", "import", "--from-redis", redis.url, "--key", "typo")
 
     assert result.exit_code == 2
     assert "Redis key 'typo' does not exist" in result.stderr
-    assert table(app) == {}
+    assert student_table.rows() == {}
 
 
-def test_a_key_that_is_not_a_hash_is_an_error(
-    redis: RedisServer, runner: FlaskCliRunner, app: Flask
-):
+def test_a_key_that_is_not_a_hash_is_an_error(redis: RedisServer, flask_command: FlaskCommand):
     with redis_py.Redis.from_url(redis.url) as client:
         client.set("gapfind:usernames", "ana")
 
-    result = invoke(runner, "users", "import", "--from-redis", redis.url)
+    result = flask_command("users", "import", "--from-redis", redis.url)
 
     assert result.exit_code == 2
     assert "holds a string, not a hash" in result.stderr
 
 
-def test_an_unreachable_redis_is_an_error(redis: RedisServer, runner: FlaskCliRunner, app: Flask):
+def test_an_unreachable_redis_is_an_error(
+    redis: RedisServer, flask_command: FlaskCommand, student_table: StudentTable
+):
     redis.stop()
 
-    result = invoke(runner, "users", "import", "--from-redis", redis.url)
+    result = flask_command("users", "import", "--from-redis", redis.url)
 
     assert result.exit_code == 2
     assert "cannot read Redis" in result.stderr
-    assert table(app) == {}
+    assert student_table.rows() == {}
 
 
-def test_format_does_not_apply_to_redis(redis: RedisServer, runner: FlaskCliRunner):
-    result = invoke(runner, "users", "import", "--from-redis", redis.url, "--format", "csv")
+def test_format_does_not_apply_to_redis(redis: RedisServer, flask_command: FlaskCommand):
+    result = flask_command("users", "import", "--from-redis", redis.url, "--format", "csv")
 
     assert result.exit_code == 2
     assert "--format applies to SOURCE files" in result.stderr

@@ -14,14 +14,17 @@ from gapfind import core
 from gapfind.core import render_grid
 from gapfind.extensions import db
 from gapfind.models import Student
-from tests.cli.conftest import EVERY_OTHER, MONDAYS, add_student
+from tests.support.student_table import StudentTable
+from tests.support.weeks import EVERY_OTHER, MONDAYS
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).with_name("flask")
 
 
-def test_shell_context_has_the_model_the_core_and_show(app: Flask, capsys):
-    add_student(app, "ana", MONDAYS)
+def test_shell_context_has_the_model_the_core_and_show(
+    app: Flask, student_table: StudentTable, capsys
+):
+    student_table.add("ana", MONDAYS)
 
     with app.app_context():
         context = app.make_shell_context()
@@ -41,10 +44,10 @@ def test_shell_context_has_the_model_the_core_and_show(app: Flask, capsys):
 
 
 @pytest.mark.slow
-def test_flask_shell_runs_show_and_the_core(app: Flask, database_url: str):
+def test_flask_shell_runs_show_and_the_core(student_table: StudentTable, database_url: str):
     """The real `flask --app wsgi shell`, fed a script on stdin as an operator would type it."""
-    add_student(app, "ana", MONDAYS)
-    add_student(app, "bob", EVERY_OTHER)
+    student_table.add("ana", MONDAYS)
+    student_table.add("bob", EVERY_OTHER)
     script = (
         "show('ana')\n"
         "gaps = find_gaps([db.session.get(Student, n).schedule for n in ('ana', 'bob')], "
