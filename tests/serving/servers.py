@@ -195,6 +195,8 @@ pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
 events {{ worker_connections 2048; }}
 http {{
+    # As Debian's nginx.conf: every site logs here unless it says otherwise.
+    access_log {prefix}/access.log;
     client_body_temp_path {prefix}/body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
@@ -230,7 +232,8 @@ def nginx_config(directory: Path, listen: int, upstream: int) -> Path:
 @contextlib.contextmanager
 def scale_out(env: Mapping[str, str], directory: Path, *, workers: int = 2) -> Iterator[Served]:
     """README "Scaling out": gunicorn with deploy/gunicorn.conf.py, nginx in front with
-    deploy/nginx/gapfind.conf. Clients talk to nginx's port; both logs go to one file."""
+    deploy/nginx/gapfind.conf. Clients talk to nginx's port; the log is gunicorn's output and
+    nginx's error and access logs."""
     nginx = nginx_binary()
     upstream, listen = free_port(), free_port()
     log_path = directory / "scale-out.log"
@@ -250,7 +253,8 @@ def scale_out(env: Mapping[str, str], directory: Path, *, workers: int = 2) -> I
         group_process(gunicorn, log_path, env=env, ready_port=upstream) as app,
         group_process(nginx_argv, log_path, env=env, ready_port=listen) as front,
     ):
-        yield Served(listen, (log_path, directory / "error.log"), (app.pid, front.pid))
+        logs = (log_path, directory / "error.log", directory / "access.log")
+        yield Served(listen, logs, (app.pid, front.pid))
 
 
 def skip_or_fail(reason: str) -> None:
