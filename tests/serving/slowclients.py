@@ -160,6 +160,7 @@ class Exchange:
     seconds: float
     error: str = ""
     body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def request(
@@ -184,7 +185,10 @@ def request(
         conn.request(method, path, body=payload, headers=sent)
         response = conn.getresponse()
         data = response.read()
-        return Exchange(method, path, response.status, time.perf_counter() - started, body=data)
+        seconds = time.perf_counter() - started
+        return Exchange(
+            method, path, response.status, seconds, body=data, headers=response.getheaders()
+        )
     except (OSError, http.client.HTTPException) as error:
         return Exchange(method, path, None, time.perf_counter() - started, repr(error))
     finally:

@@ -57,9 +57,13 @@ def wait_for_lines(read_log: Callable[[], str], name: str, expected: int) -> str
 def test_make_run_writes_one_line_per_request_and_no_secret(tmp_path: Path) -> None:
     env = production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'gapfind.sqlite'}")
     with available(make_run(env, tmp_path)) as served:
-        _, secrets = send_secret_requests(served.port, "leakcheck")
+        exchanges, secrets = send_secret_requests(served.port, "leakcheck")
         log = wait_for_lines(served.read_log, "leakcheck", 4)
     assert_one_line_per_request_and_no_secret(log, "leakcheck", secrets)
+    # Nor does the server name itself or a version in the answers (waitress adds Via).
+    headers = exchanges[1].headers
+    assert [value for name, value in headers if name in ("Server", "Via")] == ["GapFind"] * 2
+    assert not [h for h in headers if "waitress" in f"{h[0]} {h[1]}".lower()], headers
 
 
 @pytest.mark.slow
