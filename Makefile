@@ -31,7 +31,7 @@ migrate: $(STAMP) ## Create or upgrade the database schema (SQLite in instance/ 
 	$(BIN)/flask --app wsgi db upgrade
 
 # waitress reads each request in full before a thread runs it (slow clients cost a socket, not
-# a thread) and writes no access log of its own: deploy/serve.py, README "Slow clients".
+# a thread) and writes no access log of its own: deploy/serve.py, README "Serving: ...".
 run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:5000), THREADS threads
 	@test "$(WORKERS)" = 1 || { echo "make run is one process; several WORKERS go behind" \
 		"nginx: README 'Scaling out'" >&2; exit 2; }

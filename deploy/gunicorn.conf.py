@@ -4,8 +4,9 @@
 
 Never let clients reach these workers directly: a gthread worker gives each connection a thread
 from its first byte until its request is complete, so a few clients that send one byte and stop
-take every thread (README "Slow clients"). nginx with deploy/nginx/gapfind.conf reads each
-request in full first. Flags on the command line win over this file (--workers, --bind).
+take every thread (README "Serving: slow clients, limits, logs"). nginx with
+deploy/nginx/gapfind.conf reads each request in full first. Flags on the command line win over
+this file (--workers, --bind).
 """
 
 bind = "127.0.0.1:8000"  # nginx's upstream in deploy/nginx/gapfind.conf

@@ -4,8 +4,8 @@ For each setup: start it on a fresh SQLite database (production settings, rate l
 the probe is never refused), time normal requests (POST /manual then GET /users/<name>, from
 two client threads) for --seconds alone, then again while --idle/--headers/--body slow clients
 hold connections open; print p50/p99, failures (no answer within --timeout), the server
-processes' CPU per probe request and their RSS. The figures in README "Slow clients" came from
-this script. Loopback only; every phase is bounded in time.
+processes' CPU per probe request and their RSS. The figures in README "Serving: slow clients,
+limits, logs" came from this script. Loopback only; every phase is bounded in time.
 
 Setups: `make-run` (deploy/serve.py: waitress as `make run` starts it), `scale-out` (gunicorn
 with deploy/gunicorn.conf.py, 2 workers, behind nginx with deploy/nginx/gapfind.conf), and the

@@ -1,8 +1,9 @@
 """Slow and idle HTTP clients, and a probe that times normal requests meanwhile (issue 9, item 1).
 
-Used by the slow-client test against the real `make run` and by `measure.py`, which produced
-the figures in README "Slow clients". Every socket goes to 127.0.0.1 only, every loop is bounded
-in time, and `SlowClients.close()` closes every socket it opened.
+Used by the slow-client tests against the real `make run` and scale-out recipe, and by
+`measure.py`, which produced the figures in README "Serving: slow clients, limits, logs". Every
+socket goes to 127.0.0.1 only, every loop is bounded in time, and `SlowClients.close()` closes
+every socket it opened.
 
 Three kinds of slow client, as an unfriendly internet sends them:
 
