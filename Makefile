@@ -5,6 +5,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 1
 THREADS ?= 4
+# make run (waitress): the most connections held at once, and seconds an idle one is kept.
+CONNECTIONS ?= 1000
+IDLE_TIMEOUT ?= 30
 BENCH_ARGS ?=
 
 BIN := $(VENV)/bin
@@ -27,9 +30,13 @@ install: $(STAMP) ## Create the virtualenv and install every dependency
 migrate: $(STAMP) ## Create or upgrade the database schema (SQLite in instance/ by default)
 	$(BIN)/flask --app wsgi db upgrade
 
-run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:5000)
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) \
-		--no-control-socket --access-logfile - wsgi:application
+# waitress reads each request in full before a thread runs it (slow clients cost a socket, not
+# a thread) and writes no access log of its own: deploy/serve.py, README "Serving: ...".
+run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:5000), THREADS threads
+	@test "$(WORKERS)" = 1 || { echo "make run is one process; several WORKERS go behind" \
+		"nginx: README 'Scaling out'" >&2; exit 2; }
+	$(BIN)/python -m deploy.serve --host $(HOST) --port $(PORT) --threads $(THREADS) \
+		--connection-limit $(CONNECTIONS) --idle-timeout $(IDLE_TIMEOUT)
 
 lint: $(STAMP) ## ruff lint + format check, mypy on the pure core
 	$(BIN)/ruff check .

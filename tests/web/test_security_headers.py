@@ -185,7 +185,7 @@ def test_production_settings_run_without_debug(monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.mark.slow
 def test_a_real_server_sends_the_headers_and_no_version(tmp_path: Path) -> None:
-    """Through gunicorn as `make run` serves it: whatever the server adds, no software version
+    """Through a real gunicorn (the scale-out recipe's server): whatever it adds, no version
     leaks in Server, and the app's headers survive the trip."""
     env = app_env(f"sqlite:///{tmp_path / 'gapfind.sqlite'}")
     with served_gapfind(env) as server:

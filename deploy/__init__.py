@@ -1,0 +1,1 @@
+"""How GapFind is served: `make run`'s launcher (serve.py) and the scale-out configs."""
