@@ -26,6 +26,7 @@ from gapfind.middleware import (
     only_for_cross_origin_requests,
     register_retention,
 )
+from gapfind.platform import check_platform, on_aws_lambda
 from gapfind.ratelimit import init_limiter
 from gapfind.timezone import init_timezone
 
@@ -57,6 +58,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config or {})
     if issubclass(settings, ProductionConfig) and (app.config["DEBUG"] or get_debug_flag()):
         raise RuntimeError("Debug mode is never allowed with the production settings.")
+    # Issue 13: settings this platform (AWS Lambda) cannot run with stop here, before any is used.
+    check_platform(app.config, config if isinstance(config, Mapping) else None)
 
     init_timezone(app)
     configure_logging(app)
@@ -66,7 +69,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     init_limiter(app)  # after the blueprints: it applies the views' rate-limit markers
     register_error_handlers(app)
-    register_retention(app, repository.purge_expired)
+    if not on_aws_lambda():  # issue 13: there the scheduled purge event does it (aws_lambda.py)
+        register_retention(app, repository.purge_expired)
     if loaded_by_cli() or app.testing:
         register_cli(app)
     return app
