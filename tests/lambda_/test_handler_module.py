@@ -42,6 +42,24 @@ def test_the_module_builds_one_app_and_its_handler() -> None:
     assert json.loads(answer_body(answer)) == {"status": "ok"}
 
 
+def test_off_lambda_the_module_runs_on_the_sqlite_file_it_is_given(tmp_path: Path) -> None:
+    """How the benchmark and a developer import it: settings from the environment, SQLite."""
+    database = tmp_path / "gapfind.sqlite"
+    env = {k: v for k, v in os.environ.items() if k != LAMBDA_MARKER}
+    env.update({"GAPFIND_CONFIG": "production", "DATABASE_URL": f"sqlite:///{database}"})
+    done = subprocess.run(
+        [sys.executable, "-c", INVOKE, json.dumps([http_api_event("GET", "/health")])],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["statusCode"] == 200
+    assert database.is_file(), "the health check opened the file named by DATABASE_URL"
+
+
 @pytest.fixture
 def schema(postgres: PostgresServer) -> Iterator[str]:
     """The students table on the suite's PostgreSQL (`flask db upgrade` does it for a deploy)."""
