@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import data, load, report, runner
+from bench import cold_start, data, load, report, runner
 from bench.client import DEFAULT_CLIENTS, MAX_CLIENTS, ClientPool
 from bench.errors import BenchError
 from bench.measure import CpuPlan
@@ -168,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         dataset = data.build_dataset()
         reps = runner.run(settings, dataset)
+        cold = cold_start.measure(settings.app_root, settings.quick, runner.stderr_log)  # issue 13
     except (BenchError, OSError) as exc:
         print(f"\nBENCHMARK BROKEN: {exc}", file=sys.stderr)
         return 1
@@ -176,7 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     summary = report.summarize(reps, settings, build(dataset, ClientPool(settings.clients)))
     print()
+    summary["lambda_cold_start"] = cold
     print(report.format_table(summary))
+    print("\n".join(cold_start.format_lines(cold)))
     if args.json:
         report.write_json(args.json, summary)
         print(f"\nJSON results: {args.json}")

@@ -20,6 +20,7 @@ from gapfind.database import configure_sqlite, engine_options, resolve_database_
 from gapfind.errors import register_error_handlers
 from gapfind.extensions import db
 from gapfind.json_provider import OrjsonProvider
+from gapfind.platform import check_platform, on_aws_lambda
 from gapfind.ratelimit import init_limiter
 from gapfind.retention import register_retention
 from gapfind.timezone import init_timezone
@@ -41,6 +42,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     settings = configure(app, config)
     if issubclass(settings, ProductionConfig) and (app.config["DEBUG"] or get_debug_flag()):
         raise RuntimeError("Debug mode is never allowed with the production settings.")
+    # Settings the platform (AWS Lambda) cannot run with stop here, before any is used.
+    check_platform(app.config, config if isinstance(config, Mapping) else None)
 
     init_timezone(app)
     configure_logging(app)
@@ -48,7 +51,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     init_limiter(app)  # after the blueprints: it applies the views' rate-limit markers
     register_error_handlers(app)
-    register_retention(app, repository.purge_expired)
+    if not on_aws_lambda():  # there the scheduled purge event does it (gapfind/aws_lambda.py)
+        register_retention(app, repository.purge_expired)
     install_wsgi_stack(app)
     if loaded_by_cli() or app.testing:
         register_cli(app)

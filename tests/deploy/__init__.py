@@ -1,0 +1,1 @@
+"""What deploy/ holds: the AWS SAM template and the Lambda package build (issue 13)."""
