@@ -20,8 +20,15 @@ Two parts of Flask-Limiter are replaced, both for their cost on a one-worker hos
   the first hit after each 10 ms pause: a lightly loaded one-worker site starts a new thread for
   nearly every request, and the server thread then waits for the GIL behind it. Expiring inline,
   at most every few seconds, gives the same limits (a moving window never depends on expiry to
-  count correctly; expiry only frees memory). It registers under "memory", so the default
-  RATELIMIT_STORAGE_URI stays "memory://".
+  count correctly; expiry only frees memory). `init_limiter` registers it under its own scheme,
+  "gapfind-memory", and gives it to GapFind's limiter when RATELIMIT_STORAGE_URI says
+  "memory://"; limits' own "memory://" stays limits' MemoryStorage for anyone else in the
+  process (a stock Limiter, the differential test).
+
+Both replacements read private parts of Flask-Limiter and limits (listed in PRIVATE_PARTS), so
+`check_library_versions` stops the app at start-up when other versions than the ones this was
+written for are installed, and tests/web/test_limiter_differential.py sends the same requests
+through a stock `flask_limiter.Limiter` and compares keys, statuses and headers.
 """
 
 from __future__ import annotations
@@ -31,11 +38,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
+import flask_limiter
+import limits
 from flask import Flask, Response, request
 from flask_limiter import HeaderNames, Limiter, RateLimitExceeded
 from flask_limiter._limits import RuntimeLimit
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
+from limits._storage_scheme import SCHEMES
 from limits.storage import MemoryStorage
 from werkzeug.http import http_date
 
@@ -45,7 +55,45 @@ View = TypeVar("View", bound=Callable[..., Any])
 # the profile, and expired hits never count (a moving window only looks inside the window).
 EXPIRY_INTERVAL_S = 5.0
 WRITES_SCOPE = "writes"
+MEMORY_SCHEME = "gapfind-memory"
 _MARK = "gapfind_rate_limit"
+
+# The versions whose private parts this module reads (pinned in requirements.txt). Another
+# version may rename or reshape any of them without notice, so the app refuses to start on
+# one until this file has been checked against it.
+WRITTEN_FOR = {"Flask-Limiter": "4.1.1", "limits": "5.8.0"}
+PRIVATE_PARTS = (
+    "flask_limiter._limits.RuntimeLimit",
+    "Limiter._check_request_limit (overridden: Flask-Limiter registers it as before_request)",
+    "Limiter's after_request/teardown hooks (bound to the Limiter, replaced in init_app)",
+    "Limiter._key_func, _request_filters, _key_prefix, _swallow_errors, _header_mapping,"
+    " _retry_after, _headers_enabled, limiter",
+    "MemoryStorage._MemoryStorage__schedule_expiry, _MemoryStorage__expire_events, timer",
+    "limits._storage_scheme.SCHEMES (the storage registry)",
+)
+
+
+def installed_versions() -> dict[str, str]:
+    """The installed versions, from the packages themselves (no metadata scan at start-up)."""
+    return {"Flask-Limiter": flask_limiter.__version__, "limits": limits.__version__}
+
+
+def check_library_versions() -> None:
+    """Stop at start-up if Flask-Limiter or limits is not the version this module was written
+    for: it reads their private parts, which a new version may change silently."""
+    installed = installed_versions()
+    if installed == WRITTEN_FOR:
+        return
+    found = ", ".join(f"{name} {version}" for name, version in installed.items())
+    expected = ", ".join(f"{name} {version}" for name, version in WRITTEN_FOR.items())
+    parts = "; ".join(PRIVATE_PARTS)
+    raise RuntimeError(
+        f"gapfind/ratelimit.py was written for {expected} but {found} is installed. It reads"
+        f" private parts of these libraries ({parts}): revisit gapfind/ratelimit.py against the"
+        " installed versions, run tests/web/test_limiter_differential.py and"
+        " tests/web/test_rate_limits.py, then update WRITTEN_FOR (or pin the versions above"
+        " in requirements.txt again)."
+    )
 
 
 class EndpointLimit(NamedTuple):
@@ -198,22 +246,42 @@ def _limits_setting(name: str, value: str) -> list[RateLimitItem]:
 
 
 class InlineExpiryMemoryStorage(MemoryStorage):
-    """memory:// storage that sweeps expired entries inline instead of from a Timer thread."""
+    """In-memory storage that sweeps expired entries inline instead of from a Timer thread."""
 
-    STORAGE_SCHEME = ["memory"]
+    # No STORAGE_SCHEME in this body: limits' storage registry (the StorageRegistry metaclass
+    # in limits/_storage_scheme.py) registers a class under every scheme its own body names,
+    # the moment the class is defined (the inherited value is not looked at). Naming "memory"
+    # here took limits' memory:// over for the whole process on import;
+    # `register_memory_storage` registers it under its own scheme when an app is built.
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.timer.cancel()
         self._next_sweep = 0.0
 
-    # Overrides the parent's name-mangled private hook (limits is pinned in requirements.txt;
-    # tests/web/test_rate_limits.py proves no thread is started per request).
+    # Overrides the parent's name-mangled private hook (limits is pinned in requirements.txt
+    # and checked by `check_library_versions`; tests/web/test_rate_limits.py proves no thread
+    # is started per request).
     def _MemoryStorage__schedule_expiry(self) -> None:
         now = time.monotonic()
         if now >= self._next_sweep:
             self._next_sweep = now + EXPIRY_INTERVAL_S
             self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
+def register_memory_storage() -> None:
+    """Make "gapfind-memory://" name `InlineExpiryMemoryStorage`, as limits' registry does for
+    a class that names its scheme (idempotent; "memory://" stays limits' MemoryStorage)."""
+    SCHEMES.setdefault(MEMORY_SCHEME, InlineExpiryMemoryStorage)
+
+
+def gapfind_storage_uri(storage_uri: str) -> str:
+    """The URI GapFind's limiter opens: its own memory storage for "memory://", any other
+    storage (Redis...) as configured."""
+    scheme, separator, rest = storage_uri.partition("://")
+    if separator and scheme == "memory":
+        return f"{MEMORY_SCHEME}://{rest}"
+    return storage_uri
 
 
 def write_limited(view: View) -> View:
@@ -245,11 +313,14 @@ def storage_options(storage_uri: str) -> dict[str, Any]:
 
 def init_limiter(app: Flask) -> GapFindLimiter:
     """Bind a new limiter to `app` and resolve the views' markers (call after the blueprints)."""
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_OPTIONS", storage_options(app.config["RATELIMIT_STORAGE_URI"])
-    )
+    check_library_versions()
+    register_memory_storage()
+    storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", storage_options(storage_uri))
     app.config["RATELIMIT_SWALLOW_ERRORS"] = app.config["RATELIMIT_FAIL_OPEN"]
-    limiter = GapFindLimiter(key_func=get_remote_address)
+    limiter = GapFindLimiter(
+        key_func=get_remote_address, storage_uri=gapfind_storage_uri(storage_uri)
+    )
     limiter.init_app(app)
     limiter.request_filter(_is_preflight)
     limiter.plan(app, app.config["RATELIMIT_DEFAULT"], app.config["RATELIMIT_WRITES"])
