@@ -29,10 +29,16 @@ Both replacements read private parts of Flask-Limiter and limits (listed in PRIV
 `check_library_versions` stops the app at start-up when other versions than the ones this was
 written for are installed, and tests/web/test_limiter_differential.py sends the same requests
 through a stock `flask_limiter.Limiter` and compares keys, statuses and headers.
+
+A storage that fails (Redis down) is one outage, not one traceback per request:
+`StorageOutage` logs when it starts and when it ends, with the count of requests served
+without limits (RATELIMIT_FAIL_OPEN) or refused with 503 meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -46,10 +52,13 @@ from flask_limiter._limits import RuntimeLimit
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 from limits._storage_scheme import SCHEMES
+from limits.errors import StorageError
 from limits.storage import MemoryStorage
 from werkzeug.http import http_date
 
 View = TypeVar("View", bound=Callable[..., Any])
+
+log = logging.getLogger("gapfind.ratelimit")
 
 # Each sweep copies every key's list of hits: every 5 s rather than every second keeps it off
 # the profile, and expired hits never count (a moving window only looks inside the window).
@@ -96,6 +105,70 @@ def check_library_versions() -> None:
     )
 
 
+class StorageOutage:
+    """The limiter's storage being unreachable, logged once when it starts and once when it
+    ends instead of once per request.
+
+    Flask-Limiter logs every request that meets a dead Redis with a chained traceback (three
+    per request). Here the first failure logs one warning and the first success after it one
+    line with the outage's duration and the number of requests it touched: served without
+    limits when failing open, refused with 503 when failing closed. Requests on several threads
+    (gunicorn gthread) meet the same outage: the lock makes exactly one of them log its start
+    and one its end, in that order, and counts every request in between.
+    """
+
+    def __init__(self) -> None:
+        self.fail_open = True
+        self.active = False  # read without the lock by every request: one attribute load
+        self._lock = threading.Lock()
+        self._started = 0.0
+        self._requests = 0
+
+    def failed(self, error: Exception, *, request_touched: bool = True) -> None:
+        """The storage failed; `request_touched` is False when the request was limited anyway
+        (the failure came after its check, while reading the headers)."""
+        with self._lock:
+            if not self.active:
+                self.active = True
+                self._started = time.monotonic()
+                self._requests = 0
+                self._log_start(error)
+            if request_touched:
+                self._requests += 1
+
+    def recovered(self) -> None:
+        """The storage answered; ends the outage if there was one."""
+        with self._lock:
+            if not self.active:
+                return
+            self.active = False
+            duration = time.monotonic() - self._started
+            what = "served without rate limits" if self.fail_open else "refused with 503"
+            log.info(
+                "rate-limit storage outage ended after %.1f s; requests %s during it: %d",
+                duration,
+                what,
+                self._requests,
+            )
+
+    def _log_start(self, error: Exception) -> None:
+        cause = error.storage_error if isinstance(error, StorageError) else error
+        what = (
+            "serving requests without rate limits (RATELIMIT_FAIL_OPEN=true)"
+            if self.fail_open
+            else "refusing rate-limited requests with 503 (RATELIMIT_FAIL_OPEN=false)"
+        )
+        # A storage error is the expected kind: one line. Anything else is a bug in the
+        # limiting itself, whose traceback is needed (once).
+        log.warning(
+            "rate-limit storage outage started (%s: %s): %s until it answers again",
+            cause.__class__.__name__,
+            " ".join(str(cause).split()),  # one line, whatever the driver's message holds
+            what,
+            exc_info=None if isinstance(error, StorageError) else error,
+        )
+
+
 class EndpointLimit(NamedTuple):
     """One limit of an endpoint with its bucket: the endpoint's own, or a shared scope."""
 
@@ -124,11 +197,13 @@ class GapFindLimiter(Limiter):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.endpoint_limits: dict[str, list[EndpointLimit]] = {}
+        self.outage = StorageOutage()
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
         if not self.enabled:
             return  # Flask-Limiter registered nothing
+        self.outage.fail_open = bool(self._swallow_errors)
         # Flask-Limiter's before_request is `self._check_request_limit`, overridden below. Its
         # after_request and teardown hooks keep per-request state for the generic resolution;
         # ours keeps one small tuple in the WSGI environ instead, so theirs are replaced in place
@@ -176,6 +251,7 @@ class GapFindLimiter(Limiter):
         key = self._key_func()
         environ = request.environ
         described: EndpointLimit | None = None
+        breached: EndpointLimit | None = None
         try:
             for limit in limits:
                 item = limit.rule.limit
@@ -184,36 +260,43 @@ class GapFindLimiter(Limiter):
                     args.insert(0, self._key_prefix)
                 if not self.limiter.hit(item, *args):
                     environ[_SPENT] = Spent(item, args)
-                    self.logger.info(
-                        "ratelimit %s (%s) exceeded at endpoint: %s", item, key, limit.scope
-                    )
-                    raise RateLimitExceeded(limit.rule)
+                    breached = limit
+                    break
                 if described is None or (described.rule.shared and not limit.rule.shared):
                     described = limit
                     environ[_SPENT] = Spent(item, args)
-        except RateLimitExceeded:
-            raise
-        except Exception:
+        except Exception as error:
             environ.pop(_SPENT, None)
+            self.outage.failed(error)
             if not self._swallow_errors:
-                raise
-            self.logger.exception("Failed to rate limit. Swallowing error")
+                raise  # errors.py answers 503; the outage is logged, not each request
+            return
+        if self.outage.active:
+            self.outage.recovered()
+        if breached is not None:
+            self.logger.info(
+                "ratelimit %s (%s) exceeded at endpoint: %s",
+                breached.rule.limit,
+                key,
+                breached.scope,
+            )
+            raise RateLimitExceeded(breached.rule)
 
     def _add_headers(self, response: Response) -> Response:
         """after_request: X-RateLimit-Limit/-Remaining/-Reset and Retry-After, as Flask-Limiter
         writes them (an earlier Retry-After, e.g. a 503's, is kept if it is later).
 
         The limit was enforced before the view ran; if the storage fails now, the answer goes
-        out without these headers (logged), whatever RATELIMIT_FAIL_OPEN says: failing it
-        would turn a served request into a 500.
+        out without these headers, whatever RATELIMIT_FAIL_OPEN says: failing it would turn a
+        served request into a 500. The failure starts an outage (logged once) if none is on.
         """
         spent: Spent | None = request.environ.get(_SPENT)
         if spent is None or not self._headers_enabled:
             return response
         try:
             reset, remaining = self.limiter.get_window_stats(spent.limit, *spent.args)
-        except Exception:
-            self.logger.exception("Failed to update rate limit headers. Swallowing error")
+        except Exception as error:
+            self.outage.failed(error, request_touched=False)
             return response
         reset_at = int(reset + 1)
         names = self._header_mapping
