@@ -84,6 +84,11 @@ def validation_messages(error: ValidationError) -> dict[str, list[str]]:
 def unavailable(error: Exception, what: str) -> Response:
     """503 in the contract's shape, logged with the request id but without the details."""
     log.error("%s unavailable (request %s): %s", what, request_id(), error.__class__.__name__)
+    return service_unavailable()
+
+
+def service_unavailable() -> Response:
+    """503 in the contract's shape, with the Retry-After a client can honour."""
     response = error_response({NON_FIELD: [HTTP_MESSAGES[503]]}, 503)
     response.headers["Retry-After"] = "30"
     return response
@@ -133,8 +138,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(StorageError)
     def _limiter_storage_down(error: StorageError) -> Response:
         # Only reached when RATELIMIT_FAIL_OPEN is off: the operator chose to refuse traffic
-        # rather than serve it unlimited.
-        return unavailable(error, "rate-limit storage")
+        # rather than serve it unlimited. Not logged per request: the limiter logs the outage
+        # once when it starts and once when it ends (gapfind.ratelimit.StorageOutage).
+        return service_unavailable()
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -20,21 +20,38 @@ Two parts of Flask-Limiter are replaced, both for their cost on a one-worker hos
   the first hit after each 10 ms pause: a lightly loaded one-worker site starts a new thread for
   nearly every request, and the server thread then waits for the GIL behind it. Expiring inline,
   at most every few seconds, gives the same limits (a moving window never depends on expiry to
-  count correctly; expiry only frees memory). It registers under "memory", so the default
-  RATELIMIT_STORAGE_URI stays "memory://".
+  count correctly; expiry only frees memory). `init_limiter` registers it under its own scheme,
+  "gapfind-memory", and gives it to GapFind's limiter when RATELIMIT_STORAGE_URI says
+  "memory://"; limits' own "memory://" stays limits' MemoryStorage for anyone else in the
+  process (a stock Limiter, the differential test).
+
+Both replacements read private parts of Flask-Limiter and limits (listed in PRIVATE_PARTS), so
+`check_library_versions` stops the app at start-up when other versions than the ones this was
+written for are installed, and tests/web/test_limiter_differential.py sends the same requests
+through a stock `flask_limiter.Limiter` and compares keys, statuses and headers.
+
+A storage that fails (Redis down) is one outage, not one traceback per request:
+`StorageOutage` logs when it starts and when it ends, with the count of requests served
+without limits (RATELIMIT_FAIL_OPEN) or refused with 503 meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
+import flask_limiter
+import limits
 from flask import Flask, Response, request
 from flask_limiter import HeaderNames, Limiter, RateLimitExceeded
 from flask_limiter._limits import RuntimeLimit
 from limits import RateLimitItem, parse_many
+from limits._storage_scheme import SCHEMES
+from limits.errors import StorageError
 from limits.storage import MemoryStorage
 from werkzeug.http import http_date
 
@@ -42,11 +59,115 @@ from gapfind.web.client_address import rate_limit_key
 
 View = TypeVar("View", bound=Callable[..., Any])
 
+log = logging.getLogger("gapfind.ratelimit")
+
 # Each sweep copies every key's list of hits: every 5 s rather than every second keeps it off
 # the profile, and expired hits never count (a moving window only looks inside the window).
 EXPIRY_INTERVAL_S = 5.0
 WRITES_SCOPE = "writes"
+MEMORY_SCHEME = "gapfind-memory"
 _MARK = "gapfind_rate_limit"
+
+# The versions whose private parts this module reads (pinned in requirements.txt). Another
+# version may rename or reshape any of them without notice, so the app refuses to start on
+# one until this file has been checked against it.
+WRITTEN_FOR = {"Flask-Limiter": "4.1.1", "limits": "5.8.0"}
+PRIVATE_PARTS = (
+    "flask_limiter._limits.RuntimeLimit",
+    "Limiter._check_request_limit (overridden: Flask-Limiter registers it as before_request)",
+    "Limiter's after_request/teardown hooks (bound to the Limiter, replaced in init_app)",
+    "Limiter._key_func, _request_filters, _key_prefix, _swallow_errors, _header_mapping,"
+    " _retry_after, _headers_enabled, limiter",
+    "MemoryStorage._MemoryStorage__schedule_expiry, _MemoryStorage__expire_events, timer",
+    "limits._storage_scheme.SCHEMES (the storage registry)",
+)
+
+
+def installed_versions() -> dict[str, str]:
+    """The installed versions, from the packages themselves (no metadata scan at start-up)."""
+    return {"Flask-Limiter": flask_limiter.__version__, "limits": limits.__version__}
+
+
+def check_library_versions() -> None:
+    """Stop at start-up if Flask-Limiter or limits is not the version this module was written
+    for: it reads their private parts, which a new version may change silently."""
+    installed = installed_versions()
+    if installed == WRITTEN_FOR:
+        return
+    found = ", ".join(f"{name} {version}" for name, version in installed.items())
+    expected = ", ".join(f"{name} {version}" for name, version in WRITTEN_FOR.items())
+    parts = "; ".join(PRIVATE_PARTS)
+    raise RuntimeError(
+        f"gapfind/ratelimit.py was written for {expected} but {found} is installed. It reads"
+        f" private parts of these libraries ({parts}): revisit gapfind/ratelimit.py against the"
+        " installed versions, run tests/web/test_limiter_differential.py and"
+        " tests/web/test_rate_limits.py, then update WRITTEN_FOR (or pin the versions above"
+        " in requirements.txt again)."
+    )
+
+
+class StorageOutage:
+    """The limiter's storage being unreachable, logged once when it starts and once when it
+    ends instead of once per request.
+
+    Flask-Limiter logs every request that meets a dead Redis with a chained traceback (three
+    per request). Here the first failure logs one warning and the first success after it one
+    line with the outage's duration and the number of requests it touched: served without
+    limits when failing open, refused with 503 when failing closed. Requests on several threads
+    (gunicorn gthread) meet the same outage: the lock makes exactly one of them log its start
+    and one its end, in that order, and counts every request in between.
+    """
+
+    def __init__(self) -> None:
+        self.fail_open = True
+        self.active = False  # read without the lock by every request: one attribute load
+        self._lock = threading.Lock()
+        self._started = 0.0
+        self._requests = 0
+
+    def failed(self, error: Exception, *, request_touched: bool = True) -> None:
+        """The storage failed; `request_touched` is False when the request was limited anyway
+        (the failure came after its check, while reading the headers)."""
+        with self._lock:
+            if not self.active:
+                self.active = True
+                self._started = time.monotonic()
+                self._requests = 0
+                self._log_start(error)
+            if request_touched:
+                self._requests += 1
+
+    def recovered(self) -> None:
+        """The storage answered; ends the outage if there was one."""
+        with self._lock:
+            if not self.active:
+                return
+            self.active = False
+            duration = time.monotonic() - self._started
+            what = "served without rate limits" if self.fail_open else "refused with 503"
+            log.info(
+                "rate-limit storage outage ended after %.1f s; requests %s during it: %d",
+                duration,
+                what,
+                self._requests,
+            )
+
+    def _log_start(self, error: Exception) -> None:
+        cause = error.storage_error if isinstance(error, StorageError) else error
+        what = (
+            "serving requests without rate limits (RATELIMIT_FAIL_OPEN=true)"
+            if self.fail_open
+            else "refusing rate-limited requests with 503 (RATELIMIT_FAIL_OPEN=false)"
+        )
+        # A storage error is the expected kind: one line. Anything else is a bug in the
+        # limiting itself, whose traceback is needed (once).
+        log.warning(
+            "rate-limit storage outage started (%s: %s): %s until it answers again",
+            cause.__class__.__name__,
+            " ".join(str(cause).split()),  # one line, whatever the driver's message holds
+            what,
+            exc_info=None if isinstance(error, StorageError) else error,
+        )
 
 
 class EndpointLimit(NamedTuple):
@@ -77,11 +198,13 @@ class GapFindLimiter(Limiter):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.endpoint_limits: dict[str, list[EndpointLimit]] = {}
+        self.outage = StorageOutage()
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
         if not self.enabled:
             return  # Flask-Limiter registered nothing
+        self.outage.fail_open = bool(self._swallow_errors)
         # Flask-Limiter's before_request is `self._check_request_limit`, overridden below. Its
         # after_request and teardown hooks keep per-request state for the generic resolution;
         # ours keeps one small tuple in the WSGI environ instead, so theirs are replaced in place
@@ -129,6 +252,7 @@ class GapFindLimiter(Limiter):
         key = self._key_func()
         environ = request.environ
         described: EndpointLimit | None = None
+        breached: EndpointLimit | None = None
         try:
             for limit in limits:
                 item = limit.rule.limit
@@ -137,36 +261,43 @@ class GapFindLimiter(Limiter):
                     args.insert(0, self._key_prefix)
                 if not self.limiter.hit(item, *args):
                     environ[_SPENT] = Spent(item, args)
-                    self.logger.info(
-                        "ratelimit %s (%s) exceeded at endpoint: %s", item, key, limit.scope
-                    )
-                    raise RateLimitExceeded(limit.rule)
+                    breached = limit
+                    break
                 if described is None or (described.rule.shared and not limit.rule.shared):
                     described = limit
                     environ[_SPENT] = Spent(item, args)
-        except RateLimitExceeded:
-            raise
-        except Exception:
+        except Exception as error:
             environ.pop(_SPENT, None)
+            self.outage.failed(error)
             if not self._swallow_errors:
-                raise
-            self.logger.exception("Failed to rate limit. Swallowing error")
+                raise  # errors.py answers 503; the outage is logged, not each request
+            return
+        if self.outage.active:
+            self.outage.recovered()
+        if breached is not None:
+            self.logger.info(
+                "ratelimit %s (%s) exceeded at endpoint: %s",
+                breached.rule.limit,
+                key,
+                breached.scope,
+            )
+            raise RateLimitExceeded(breached.rule)
 
     def _add_headers(self, response: Response) -> Response:
         """after_request: X-RateLimit-Limit/-Remaining/-Reset and Retry-After, as Flask-Limiter
         writes them (an earlier Retry-After, e.g. a 503's, is kept if it is later).
 
         The limit was enforced before the view ran; if the storage fails now, the answer goes
-        out without these headers (logged), whatever RATELIMIT_FAIL_OPEN says: failing it
-        would turn a served request into a 500.
+        out without these headers, whatever RATELIMIT_FAIL_OPEN says: failing it would turn a
+        served request into a 500. The failure starts an outage (logged once) if none is on.
         """
         spent: Spent | None = request.environ.get(_SPENT)
         if spent is None or not self._headers_enabled:
             return response
         try:
             reset, remaining = self.limiter.get_window_stats(spent.limit, *spent.args)
-        except Exception:
-            self.logger.exception("Failed to update rate limit headers. Swallowing error")
+        except Exception as error:
+            self.outage.failed(error, request_touched=False)
             return response
         reset_at = int(reset + 1)
         names = self._header_mapping
@@ -199,22 +330,42 @@ def _limits_setting(name: str, value: str) -> list[RateLimitItem]:
 
 
 class InlineExpiryMemoryStorage(MemoryStorage):
-    """memory:// storage that sweeps expired entries inline instead of from a Timer thread."""
+    """In-memory storage that sweeps expired entries inline instead of from a Timer thread."""
 
-    STORAGE_SCHEME = ["memory"]
+    # No STORAGE_SCHEME in this body: limits' storage registry (the StorageRegistry metaclass
+    # in limits/_storage_scheme.py) registers a class under every scheme its own body names,
+    # the moment the class is defined (the inherited value is not looked at). Naming "memory"
+    # here took limits' memory:// over for the whole process on import;
+    # `register_memory_storage` registers it under its own scheme when an app is built.
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.timer.cancel()
         self._next_sweep = 0.0
 
-    # Overrides the parent's name-mangled private hook (limits is pinned in requirements.txt;
-    # tests/web/test_rate_limits.py proves no thread is started per request).
+    # Overrides the parent's name-mangled private hook (limits is pinned in requirements.txt
+    # and checked by `check_library_versions`; tests/web/test_rate_limits.py proves no thread
+    # is started per request).
     def _MemoryStorage__schedule_expiry(self) -> None:
         now = time.monotonic()
         if now >= self._next_sweep:
             self._next_sweep = now + EXPIRY_INTERVAL_S
             self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
+def register_memory_storage() -> None:
+    """Make "gapfind-memory://" name `InlineExpiryMemoryStorage`, as limits' registry does for
+    a class that names its scheme (idempotent; "memory://" stays limits' MemoryStorage)."""
+    SCHEMES.setdefault(MEMORY_SCHEME, InlineExpiryMemoryStorage)
+
+
+def gapfind_storage_uri(storage_uri: str) -> str:
+    """The URI GapFind's limiter opens: its own memory storage for "memory://", any other
+    storage (Redis...) as configured."""
+    scheme, separator, rest = storage_uri.partition("://")
+    if separator and scheme == "memory":
+        return f"{MEMORY_SCHEME}://{rest}"
+    return storage_uri
 
 
 def write_limited(view: View) -> View:
@@ -246,11 +397,12 @@ def storage_options(storage_uri: str) -> dict[str, Any]:
 
 def init_limiter(app: Flask) -> GapFindLimiter:
     """Bind a new limiter to `app` and resolve the views' markers (call after the blueprints)."""
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_OPTIONS", storage_options(app.config["RATELIMIT_STORAGE_URI"])
-    )
+    check_library_versions()
+    register_memory_storage()
+    storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", storage_options(storage_uri))
     app.config["RATELIMIT_SWALLOW_ERRORS"] = app.config["RATELIMIT_FAIL_OPEN"]
-    limiter = GapFindLimiter(key_func=rate_limit_key)
+    limiter = GapFindLimiter(key_func=rate_limit_key, storage_uri=gapfind_storage_uri(storage_uri))
     limiter.init_app(app)
     limiter.request_filter(_is_preflight)
     limiter.plan(app, app.config["RATELIMIT_DEFAULT"], app.config["RATELIMIT_WRITES"])

@@ -282,7 +282,8 @@ def test_a_storage_failure_after_the_check_still_serves_the_answer(
 ) -> None:
     """Fault injection: the storage dies between the limit check (passed) and the headers.
     Even failing closed, the request was already allowed: it is answered, without the headers,
-    and the failure is logged — never a 500."""
+    and the failure starts an outage (logged once, as in test_limiter_outage_log.py) — never
+    a 500."""
     app = app_factory(**limited(RATELIMIT_FAIL_OPEN=False))
     strategy = app.extensions["gapfind.limiter"].limiter
 
@@ -293,7 +294,9 @@ def test_a_storage_failure_after_the_check_still_serves_the_answer(
     response = app.test_client().get("/users/nadie")
     assert response.status_code == 404
     assert "X-RateLimit-Limit" not in response.headers
-    assert "Failed to update rate limit headers" in caplog.text
+    started = [r for r in caplog.records if "outage started" in r.getMessage()]
+    assert len(started) == 1, caplog.text
+    assert "storage went away" in started[0].getMessage()
 
 
 def test_the_table_uses_flask_limiters_keys(app_factory: Callable[..., Flask]) -> None:
