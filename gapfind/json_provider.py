@@ -16,10 +16,10 @@ beside this one on the same inputs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from flask import Response
+from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 
 # orjson writes dates as ISO 8601 itself; passing them through to `default` keeps Flask's HTTP
@@ -53,4 +53,5 @@ class OrjsonProvider(DefaultJSONProvider):
         if args and kwargs:
             raise TypeError("app.json.response() takes either args or kwargs, not both")
         obj = args[0] if len(args) == 1 else (args or kwargs or None)
-        return self._app.response_class(self._encode(obj), mimetype=self.mimetype)
+        app = cast(Flask, self._app)  # the provider is only ever built for a flask.Flask
+        return app.response_class(self._encode(obj), mimetype=self.mimetype)
