@@ -160,7 +160,10 @@ def import_timetable(
     first_week, weeks = _examined_weeks(events, summaries, campus, week_of)
     budget = _Budget(limits.max_occurrences)
     occurrences = _expand(parsed, campus, first_week, weeks, budget)
-    marks = [_occurrence_marks(item, campus, first_week, weeks, budget) for item in occurrences]
+    try:
+        marks = [_occurrence_marks(item, campus, first_week, weeks, budget) for item in occurrences]
+    except _TooMuchWork as error:
+        raise CalendarImportError(CalendarProblem.TOO_MANY_OCCURRENCES) from error
     chosen = first_week if week_of is not None else _busiest_week(marks)
     mask = 0
     for mark in marks:
@@ -224,6 +227,14 @@ def _check_event(event: Any, summary: str) -> None:
         raise CalendarImportError(CalendarProblem.INVALID_EVENT, summary) from error
     if not isinstance(start, dt.date):
         raise CalendarImportError(CalendarProblem.INVALID_EVENT, summary)
+    if "DTEND" in event:
+        try:
+            end = event["DTEND"].dt
+            ends_before_start = type(end) is type(start) and end < start
+        except Exception as error:  # unparsable, or naive against aware
+            raise CalendarImportError(CalendarProblem.INVALID_EVENT, summary) from error
+        if ends_before_start:
+            raise CalendarImportError(CalendarProblem.INVALID_EVENT, summary)
     rules = event.get("RRULE")
     for rule in rules if isinstance(rules, list) else [] if rules is None else [rules]:
         _check_rule(rule, summary)
@@ -334,6 +345,7 @@ class _Library(NamedTuple):
     """recurring-ical-events, bound to this module's limits (built once, on first use)."""
 
     query: Any
+    stepped: Any
 
 
 @cache
@@ -456,7 +468,7 @@ def _library() -> _Library:
         events = ComponentsWithName("VEVENT", series=series, occurrence=PlainOccurrence)
         return CalendarQuery(standard, components=[events])
 
-    return _Library(query)
+    return _Library(query, stepped)
 
 
 # --------------------------------------------------------------------------- marks
