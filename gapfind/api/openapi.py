@@ -31,6 +31,8 @@ class Operation:
     request: type[Schema] | None = None
     request_media_types: tuple[str, ...] = ("application/json",)
     request_example: Any = None
+    # issue 12: media types whose body another schema describes (PUT's multipart calendar).
+    other_requests: dict[str, type[Schema]] = field(default_factory=dict)
     responses: dict[int, Response] = field(default_factory=dict)
     needs_token: bool = False
     rate_limited: bool = True

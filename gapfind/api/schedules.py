@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, request
 
 from gapfind import messages, repository, schemas
+from gapfind.api import calendar_import
 from gapfind.api.bodies import json_body
 from gapfind.api.openapi import Operation, document
 from gapfind.api.openapi import Response as Doc
@@ -100,6 +101,8 @@ def read(username: str) -> dict[str, str]:
         tag="Horarios",
         request=schemas.ScheduleUpdateRequest,
         request_example={"list_of_indices": [[2, 0], [3, 0]]},
+        # issue 12: or a calendar file, as multipart/form-data
+        other_requests={"multipart/form-data": schemas.CalendarReplaceRequest},
         needs_token=True,
         responses={
             200: Doc("El horario nuevo.", schemas.StudentResponse),
@@ -112,8 +115,11 @@ def read(username: str) -> dict[str, str]:
 def replace(username: str) -> dict[str, str]:
     token = _edit_token()
     name = _lookup_name(username)
-    data = update_request.load(json_body())
-    schedule = schedule_from_indices(data["list_of_indices"])
+    # issue 12: a multipart body carries a calendar file (`calendar`, optional `week_of`).
+    schedule = calendar_import.schedule_from_calendar_form()
+    if schedule is None:
+        data = update_request.load(json_body())
+        schedule = schedule_from_indices(data["list_of_indices"])
     _authorized(repository.replace_schedule, name, token, schedule)
     return {"username": name, "schedule": schedule}
 
