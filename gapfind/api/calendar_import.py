@@ -32,6 +32,7 @@ from gapfind.timezone import campus_zone
 bp = Blueprint("calendar_import", __name__)
 
 MULTIPART = "multipart/form-data"
+URLENCODED = "application/x-www-form-urlencoded"
 preview_request = schemas.CalendarPreviewRequest()
 register_request = schemas.CalendarRegisterRequest()
 replace_request = schemas.CalendarReplaceRequest()
@@ -61,25 +62,33 @@ IGNORED_EXAMPLE = [
 
 
 def calendar_form() -> dict[str, Any]:
-    """The form's fields for the schemas: `calendar` as bytes (file part or text field)."""
+    """The form's fields for the schemas: `calendar` as bytes (file part or text field).
+
+    multipart/form-data is what carries a file; an urlencoded form (a form without its file,
+    `curl --data-urlencode calendar@clases.ics`) is read too, so a missing file is reported as
+    a missing field."""
     media_type = (request.mimetype or "").lower()
-    if media_type != MULTIPART:
+    if media_type == MULTIPART:
+        body = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH (413 beyond)
+        try:
+            form = parse_form_data(body, request.mimetype_params.get("boundary", ""))
+        except MalformedMultipart as error:
+            raise ApiError.body(messages.BODY_NOT_MULTIPART) from error
+        fields, files = form.fields, form.files
+    elif media_type == URLENCODED:
+        fields, files = {key: request.form.getlist(key) for key in request.form}, {}
+    else:
         message = messages.BODY_MEDIA_TYPE_CALENDAR.format(media_type=media_type or "ninguno")
         raise ApiError.body(message)
-    body = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH (413 beyond)
-    try:
-        form = parse_form_data(body, request.mimetype_params.get("boundary", ""))
-    except MalformedMultipart as error:
-        raise ApiError.body(messages.BODY_NOT_MULTIPART) from error
     data: dict[str, Any] = {}
     for key in ("username", "week_of"):
-        if key in form.fields:
-            data[key] = form.fields[key][0]
-    if "calendar" in form.files:
-        data["calendar"] = form.files["calendar"]
-    elif "calendar" in form.fields:
+        if key in fields:
+            data[key] = fields[key][0]
+    if "calendar" in files:
+        data["calendar"] = files["calendar"]
+    elif "calendar" in fields:
         # `curl -F "calendar=<clases.ics"` sends the file's text as a plain field.
-        data["calendar"] = form.fields["calendar"][0].encode()
+        data["calendar"] = fields["calendar"][0].encode()
     return data
 
 
