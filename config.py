@@ -70,6 +70,12 @@ class Config:
     # the calendar files GapFind writes and reads. A typo stops the app at start-up.
     TIMEZONE = "America/Bogota"
 
+    # Timetables imported from calendar files (.ics):
+    # The largest calendar file accepted, and how many occurrences its recurrence rules may
+    # expand to in the weeks examined (a bound on the CPU one hostile file can cost).
+    ICS_MAX_FILE_BYTES = 256 * 1024
+    ICS_MAX_OCCURRENCES = 5000
+
 
 class ProductionConfig(Config):
     """What a public deployment runs; DEBUG is pinned off and cannot be enabled by env."""

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bench.errors import BenchError
@@ -138,3 +138,70 @@ def seed_bulk(db_path: Path, names: Sequence[str], schedules: dict[str, str]) ->
         sql = f"INSERT INTO {STUDENTS_TABLE} ({', '.join(columns)}) VALUES ({marks})"
         with conn:
             conn.executemany(sql, rows)
+
+
+# --------------------------------------------------------------------------- W9 (issue 12)
+#: W9's calendar: a 16-week semester exported from Google Calendar, 16 weekly classes (the first
+#: three twice a week): 19 weekly meetings x 16 weeks = 304 occurrences.
+SEMESTER_WEEKS = 16
+SEMESTER_CLASSES = 16
+SEMESTER_FIRST_MONDAY = (2025, 2, 3)
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR")
+
+
+def semester_calendar() -> str:
+    """The W9 .ics text (CRLF lines, VTIMEZONE, TZID times, RRULE with UNTIL), deterministic."""
+    year, month, day = SEMESTER_FIRST_MONDAY
+    lines = [
+        "BEGIN:VCALENDAR",
+        "PRODID:-//Google Inc//Google Calendar 70.9054//EN",
+        "VERSION:2.0",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:Semestre",
+        "X-WR-TIMEZONE:America/Bogota",
+        "BEGIN:VTIMEZONE",
+        "TZID:America/Bogota",
+        "BEGIN:STANDARD",
+        "TZOFFSETFROM:-0500",
+        "TZOFFSETTO:-0500",
+        "TZNAME:-05",
+        "DTSTART:19700101T000000",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+    last = datetime(year, month, day) + timedelta(weeks=SEMESTER_WEEKS) - timedelta(days=1)
+    until_text = f"{last:%Y%m%d}T235959Z"  # the semester's last Sunday, end of day (UTC)
+    for index in range(SEMESTER_CLASSES):
+        weekday = index % 5
+        days = [_WEEKDAYS[weekday]]
+        if index < 3:
+            days.append(_WEEKDAYS[(weekday + 2) % 5])
+        first = datetime(year, month, day) + timedelta(days=weekday)
+        start_hour = 7 + (index * 3) % 12  # 7:00 ... 18:00
+        lines += [
+            "BEGIN:VEVENT",
+            f"DTSTART;TZID=America/Bogota:{first:%Y%m%d}T{start_hour:02d}0000",
+            f"DTEND;TZID=America/Bogota:{first:%Y%m%d}T{start_hour + 1:02d}3000",
+            f"RRULE:FREQ=WEEKLY;WKST=SU;UNTIL={until_text};BYDAY={','.join(days)}",
+            "DTSTAMP:20250201T120000Z",
+            f"UID:bench-class-{index}@google.com",
+            "SEQUENCE:0",
+            "STATUS:CONFIRMED",
+            f"SUMMARY:Clase {letters(index).upper()}",
+            "TRANSP:OPAQUE",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def multipart_calendar(calendar: str, field: str = "calendar") -> tuple[bytes, str]:
+    """A multipart/form-data body with ``calendar`` as an .ics file; and its content type."""
+    head = (
+        f"--{MULTIPART_BOUNDARY}\r\n"
+        f'Content-Disposition: form-data; name="{field}"; filename="semestre.ics"\r\n'
+        "Content-Type: text/calendar\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
+    return head + calendar.encode() + tail, f"multipart/form-data; boundary={MULTIPART_BOUNDARY}"

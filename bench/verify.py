@@ -97,3 +97,23 @@ def check_user(what: str, payload: Any, name: str, schedule: str) -> None:
     got = _field(what, payload, "schedule")
     if got != schedule:
         raise _mismatch(what, f"schedule {got!r}, stored {schedule!r}")
+
+
+def check_calendar_preview(what: str, payload: Any, calendar: str, zone_name: str) -> None:
+    """A POST /ics/preview ``payload`` must equal ``import_timetable(calendar)`` (issue 12)."""
+    from zoneinfo import ZoneInfo
+
+    core = _core("timetable_import")
+    expected = core.import_timetable(calendar, ZoneInfo(zone_name))
+    grid = _core("grid")
+    if _field(what, payload, "schedule") != expected.schedule:
+        raise _mismatch(what, f"schedule {payload['schedule']!r}, core says {expected.schedule!r}")
+    pairs = [list(pair) for pair in grid.indices_from_schedule(expected.schedule)]
+    if _field(what, payload, "list_of_indices") != pairs:
+        raise _mismatch(what, f"list_of_indices {str(payload['list_of_indices'])[:200]}")
+    if _field(what, payload, "week_of") != expected.week_of.isoformat():
+        raise _mismatch(what, f"week_of {payload['week_of']!r}, core says {expected.week_of}")
+    ignored = _field(what, payload, "ignored")
+    summaries = [item.get("summary") for item in ignored] if isinstance(ignored, list) else None
+    if summaries != [item.summary for item in expected.ignored]:
+        raise _mismatch(what, f"ignored {str(ignored)[:200]}, core says {expected.ignored}")

@@ -20,6 +20,8 @@ W4_PREFIX_WRK = "x"
 
 
 FLOOR_LABEL = "floor app: POST / -> constant 2 KB JSON"
+#: The TIMEZONE GapFind runs with in the benchmark (its default): W9's answers depend on it.
+CAMPUS_ZONE = "America/Bogota"
 
 
 @dataclass
@@ -137,6 +139,24 @@ def _users(ds: data.Dataset, pool: ClientPool) -> Workload:
     return Workload("W5", label, 2.5, 200, next_request, check, script)
 
 
+def _calendar_preview(pool: ClientPool) -> Workload:
+    """W9 (issue 12): POST /ics/preview of a 16-week semester exported from Google Calendar."""
+    calendar = data.semester_calendar()
+    body, content_type = data.multipart_calendar(calendar)
+    request = Request("POST", "/ics/preview", body, content_type)
+    next_request, script = _static(request, pool)
+
+    def check(port: int) -> None:
+        payload = send_expect(port, next_request(), 200).json()
+        verify.check_calendar_preview(f"W9 {request.describe()}", payload, calendar, CAMPUS_ZONE)
+
+    label = (
+        f"POST /ics/preview, {data.SEMESTER_CLASSES} weekly classes x "
+        f"{data.SEMESTER_WEEKS} weeks (.ics)"
+    )
+    return Workload("W9", label, 100.0, 200, next_request, check, script)
+
+
 def floor_workload(ds: data.Dataset, pool: ClientPool) -> Workload:
     """POST / on the floor app with W1's headers (X-Real-IP included) and body, which the floor
     parses like GapFind does but never reads."""
@@ -180,5 +200,6 @@ def build(ds: data.Dataset, pool: ClientPool) -> dict[str, Workload]:
             ds.bulk_users,
             Request("POST", "/analyze", w6_body, JSON),
         ),
+        _calendar_preview(pool),  # issue 12
     )
     return {w.key: w for w in items}

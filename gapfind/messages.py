@@ -8,6 +8,7 @@ none of them without changing the contract. The core reports problems as codes
 from __future__ import annotations
 
 from gapfind.core.grid import IndicesProblem
+from gapfind.core.timetable_import import CalendarProblem, IgnoredReason
 from gapfind.core.usernames import USERNAME_MAX_LENGTH, UsernameProblem
 
 REQUIRED = "Este campo es requerido."
@@ -64,6 +65,40 @@ BODY_MEDIA_TYPE_ANALYZE = (
 TOKEN_MISSING = "Las credenciales de autenticación no se proveyeron."
 TOKEN_WRONG = "El token de edición no es válido para este usuario."
 USER_NOT_FOUND = "El usuario no existe"
+
+# --- issue 12: timetables imported from calendar files (.ics) ---
+CALENDAR_MESSAGES = {
+    CalendarProblem.NOT_UTF8: "El calendario debe ser un archivo de texto UTF-8 (.ics)",
+    CalendarProblem.NOT_ICALENDAR: "El archivo no es un calendario iCalendar (.ics) válido",
+    CalendarProblem.NO_EVENTS: "El calendario no tiene eventos",
+    CalendarProblem.INVALID_EVENT: (
+        "El calendario tiene un evento con fechas o una regla de repetición inválidas"
+    ),
+    CalendarProblem.UNSUPPORTED_RULE: (
+        "El calendario tiene un evento que se repite de una forma que no corresponde a un "
+        "horario de clases (cada hora o más seguido, nunca, o con demasiadas condiciones)"
+    ),
+    CalendarProblem.TOO_MANY_OCCURRENCES: (
+        "El calendario tiene demasiados eventos: más de {limit} repeticiones en las semanas "
+        "revisadas. Exporta solo el calendario de clases"
+    ),
+    CalendarProblem.NO_CLASSES: "El calendario no tiene clases dentro del horario",
+}
+# Appended to a message when the core names the event: ': «Cálculo I»'.
+CALENDAR_EVENT_NAMED = "{message}: «{summary}»"
+IGNORED_REASONS = {
+    IgnoredReason.CANCELLED: "Cancelado",
+    IgnoredReason.ALL_DAY: "Evento de todo el día",
+    IgnoredReason.FREE: "Marcado como disponible (libre)",
+    IgnoredReason.OUTSIDE_HOURS: "Fuera del horario (6:30 AM - 8:30 PM)",
+    IgnoredReason.NO_DURATION: "No tiene duración",
+    IgnoredReason.NOT_IN_WEEK: "No tiene clases en la semana elegida",
+}
+WEEK_OF_INVALID = "La fecha debe tener el formato AAAA-MM-DD, por ejemplo 2025-02-03"
+BODY_MEDIA_TYPE_CALENDAR = (
+    'Tipo de contenido "{media_type}" no soportado; envía el calendario como multipart/form-data.'
+)
+# --- end issue 12 ---
 
 # Status-level messages, for errors that belong to no field.
 HTTP_MESSAGES = {

@@ -9,6 +9,8 @@ them without changing the contract.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
@@ -24,6 +26,7 @@ from gapfind.messages import (
     BAD_DAY_INDEX,
     BAD_DAYS_TO_FILTER,
     BAD_LIMIT,
+    IGNORED_REASONS,
     INDICES_MESSAGES,
     LISTED_USERNAME_MESSAGES,
     NO_USERNAME_SOURCE,
@@ -37,6 +40,7 @@ from gapfind.messages import (
     SCHEDULE_MARKS,
     TOO_FEW_USERS,
     USERNAME_MESSAGES,
+    WEEK_OF_INVALID,
 )
 
 BASE_ERRORS = {"required": REQUIRED, "null": NULL}
@@ -383,3 +387,115 @@ class ErrorResponse(Schema):
     """Every error: field name (or non_field_errors) -> list of Spanish messages."""
 
     non_field_errors = fields.List(fields.String())
+
+
+# --------------------------------------------------------------------------- issue 12: .ics
+# Timetables imported from calendar files: POST /register/ics, POST /ics/preview and the
+# multipart form of PUT /users/<username> (gapfind/api/calendar_import.py).
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class WeekOf(fields.Field):
+    """week_of: optional "YYYY-MM-DD"; an empty form field means "not given"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            load_default=None,
+            allow_none=True,
+            error_messages=BASE_ERRORS,
+            metadata={
+                "type": "string",
+                "format": "date",
+                "description": (
+                    "Un día de la semana que se importa (lunes a domingo). Sin él, la semana "
+                    "con más horas de clase."
+                ),
+                "example": "2025-02-03",
+            },
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValidationError(WEEK_OF_INVALID)
+        value = value.strip()
+        if not value:
+            return None
+        if not _ISO_DAY.fullmatch(value):
+            raise ValidationError(WEEK_OF_INVALID)
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:
+            raise ValidationError(WEEK_OF_INVALID) from error
+
+
+def calendar_file() -> fields.Raw:
+    return fields.Raw(
+        required=True,
+        error_messages=BASE_ERRORS,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": (
+                "El archivo .ics exportado de Google Calendar, Outlook, Apple Calendar o el "
+                "portal de la universidad (UTF-8)."
+            ),
+        },
+    )
+
+
+class CalendarPreviewRequest(ApiSchema):
+    """POST /ics/preview (multipart/form-data)."""
+
+    calendar = calendar_file()
+    week_of = WeekOf()
+
+
+class CalendarRegisterRequest(ApiSchema):
+    """POST /register/ics (multipart/form-data)."""
+
+    username = Username(required=True, metadata={"example": "ana", "maxLength": 30})
+    calendar = calendar_file()
+    week_of = WeekOf()
+
+
+class CalendarReplaceRequest(CalendarPreviewRequest):
+    """PUT /users/<username> as multipart/form-data: the schedule from a calendar file."""
+
+
+class IgnoredEventResponse(Schema):
+    summary = fields.String(metadata={"example": "Semana de inducción"})
+    reason = fields.String(
+        metadata={"enum": list(IGNORED_REASONS.values()), "example": "Evento de todo el día"}
+    )
+
+
+class CalendarPreviewResponse(Schema):
+    schedule = fields.String(metadata={"example": "01" + "0" * 96, "minLength": 98})
+    list_of_indices = fields.List(
+        fields.List(fields.Integer(), metadata={"minItems": 2, "maxItems": 2}),
+        metadata={"description": "Los pares [hora, día] con clase, como los recibe /manual."},
+    )
+    week_of = fields.String(
+        metadata={"format": "date", "description": "El lunes de la semana importada."}
+    )
+    ignored = fields.List(
+        fields.Nested(IgnoredEventResponse),
+        metadata={"description": "Eventos del calendario que no marcan horas, y por qué."},
+    )
+
+
+class CalendarRegisterResponse(Schema):
+    username = fields.String(metadata={"example": "ana"})
+    schedule = fields.String(metadata={"example": "01" + "0" * 96, "minLength": 98})
+    edit_token = fields.String(
+        metadata={"description": "Secreto para editar o borrar el horario; solo se muestra aquí."}
+    )
+    week_of = fields.String(
+        metadata={"format": "date", "description": "El lunes de la semana importada."}
+    )
+    ignored = fields.List(fields.Nested(IgnoredEventResponse))
+
+
+# --------------------------------------------------------------------------- end issue 12

@@ -58,6 +58,8 @@ def _operation_dict(op: Operation, params: list[str]) -> dict[str, Any]:
             if op.request_example is not None and media_type == "application/json":
                 entry["example"] = op.request_example
             content[media_type] = entry
+        for media_type, schema in op.other_requests.items():
+            content[media_type] = {"schema": schema}
         operation["requestBody"] = {"required": True, "content": content}
     if op.needs_token:
         operation["security"] = [{"editToken": []}]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from flask import request
 from marshmallow import Schema
 
 from gapfind import schemas
@@ -41,6 +42,8 @@ class Operation:
     request: type[Schema] | None = None
     request_media_types: tuple[str, ...] = ("application/json",)
     request_example: Any = None
+    # Bodies of another media type that another schema loads (PUT's multipart calendar).
+    other_requests: dict[str, type[Schema]] = field(default_factory=dict)
     responses: dict[int, Response] = field(default_factory=dict)
     needs_token: bool = False
     rate_limited: bool = True
@@ -56,26 +59,34 @@ def endpoint(
     *,
     read_body: Callable[[], Any] = json_body,
     before_body: Callable[..., dict[str, Any]] | None = None,
+    read_other_bodies: dict[str, Callable[[], Any]] | None = None,
 ) -> Callable[[View], View]:
     """Attach `operation` to the view and, when it names a request schema, load the body with
     it and pass the result as the view's first argument.
 
     `before_body` runs first on the URL's arguments and returns the view's keyword arguments:
     what must be refused before a body is even read (a missing token, an impossible name) keeps
-    its status whatever the body holds.
+    its status whatever the body holds. A body whose media type is one of
+    `operation.other_requests` is read by `read_other_bodies[media type]` and loaded by that
+    schema instead.
     """
     loader = operation.request() if operation.request is not None else None
+    others = {
+        media_type: (schema().load, (read_other_bodies or {})[media_type])
+        for media_type, schema in operation.other_requests.items()
+    }
 
     def declare(view: View) -> View:
         if loader is None:
             setattr(view, OPERATION_ATTRIBUTE, operation)
             return view
-        load = loader.load
+        usual = (loader.load, read_body)
 
         @functools.wraps(view)
         def load_then_call(**url_arguments: Any) -> Any:
             arguments = before_body(**url_arguments) if before_body else url_arguments
-            return view(load(read_body()), **arguments)
+            load, read = others.get(request.mimetype, usual) if others else usual
+            return view(load(read()), **arguments)
 
         setattr(load_then_call, OPERATION_ATTRIBUTE, operation)
         return load_then_call  # type: ignore[return-value]

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from gapfind import messages, repository, schemas
+from gapfind.api import calendar_import
 from gapfind.api.operations import INVALID, NOT_FOUND, Operation, endpoint
 from gapfind.api.operations import Response as Doc
 from gapfind.core.grid import schedule_from_indices
@@ -95,8 +96,11 @@ def read(username: str) -> dict[str, str]:
     Operation(
         summary="Reemplazar un horario",
         tag="Horarios",
+        description="Con JSON, los pares de índices; con multipart/form-data, un calendario "
+        "(.ics) en `calendar`, como en POST /register/ics.",
         request=schemas.ScheduleUpdateRequest,
         request_example={"list_of_indices": [[2, 0], [3, 0]]},
+        other_requests={calendar_import.MULTIPART: schemas.CalendarReplaceRequest},
         needs_token=True,
         responses={
             200: Doc("El horario nuevo.", schemas.StudentResponse),
@@ -106,9 +110,13 @@ def read(username: str) -> dict[str, str]:
         },
     ),
     before_body=owner_and_token,
+    read_other_bodies={calendar_import.MULTIPART: calendar_import.calendar_form},
 )
 def replace(data: dict[str, Any], username: str, token: str) -> dict[str, str]:
-    schedule = schedule_from_indices(data["list_of_indices"])
+    if "calendar" in data:  # the multipart form: a calendar file
+        schedule = calendar_import.imported(data).schedule
+    else:
+        schedule = schedule_from_indices(data["list_of_indices"])
     repository.replace_schedule(username, token, schedule)
     return {"username": username, "schedule": schedule}
 

@@ -27,6 +27,7 @@ from config import Config
 from gapfind import create_app
 from gapfind.aws_lambda import make_handler
 from gapfind.extensions import db
+from tests.ics_fixtures import GOOGLE
 from tests.lambda_.events import HOST, SOURCE_IP, answer_body, client_headers, http_api_event
 
 ORIGIN = "https://gfind.pages.dev"
@@ -116,6 +117,7 @@ NEW_TOKEN = ("edit_token",)
 JSON = "application/json"
 PAIR = {"usernames": ["ana", "bob"]}
 MOVE = {"list_of_indices": [[4, 4]]}
+CALENDAR = {"calendar": GOOGLE.encode()}
 PREFLIGHT = (
     ("Access-Control-Request-Method", "POST"),
     ("Access-Control-Request-Headers", "content-type,x-request-id"),
@@ -155,6 +157,12 @@ CASES = [
          content_type="application/x-www-form-urlencoded", note="urlencoded"),
     Case("POST", "/analyze", 400, **multipart(files={"usernames_file": b"\xff\xfe\x00"}),
          note="binary file"),
+    Case("POST", "/ics/preview", 200, **multipart(files=CALENDAR), note="calendar, base64"),
+    Case("POST", "/ics/preview", 400, **multipart({"week_of": "2025-13-01"}, CALENDAR)),
+    Case("POST", "/register/ics", 201, **multipart({"username": "eva"}, CALENDAR),
+         volatile=NEW_TOKEN),
+    Case("POST", "/register/ics", 400, **multipart({"username": "ana"}, CALENDAR), note="taken"),
+    Case("PUT", "/users/ana", 200, **multipart(files=CALENDAR), auth="ana", note="calendar"),
     Case("OPTIONS", "/manual", 200, origin=True, headers=PREFLIGHT, note="preflight"),
     Case("GET", "/nowhere", 404),
     Case("PUT", "/manual", 405),
