@@ -65,6 +65,8 @@ class MeetingProblem(Enum):
     layer owns the Spanish and the parameter each is reported under)."""
 
     ENDS_AFTER_DAY = "ends_after_day"
+    FROM_OUT_OF_RANGE = "from_out_of_range"
+    UNTIL_OUT_OF_RANGE = "until_out_of_range"
     UNTIL_BEFORE_FROM = "until_before_from"
     SPAN_TOO_LONG = "span_too_long"
     NO_OCCURRENCE = "no_occurrence"
@@ -101,9 +103,6 @@ class WeeklyMeeting:
             raise ValueError(f"duration must be 1..{HOURS_PER_DAY}")
         if title_problem(self.title) is not None:
             raise ValueError(f"title must be 1..{TITLE_MAX_LENGTH} characters, no controls")
-        for day in (self.first_day, self.last_day):
-            if not FIRST_DATE <= day <= LAST_DATE:
-                raise ValueError(f"dates must be {FIRST_DATE}..{LAST_DATE}")
         problem = meeting_problem(
             self.day_index, self.start_hour_index, self.duration, self.first_day, self.last_day
         )
@@ -120,11 +119,16 @@ def meeting_problem(
     day_index: int, start_hour_index: int, duration: int, first_day: date, last_day: date
 ) -> MeetingProblem | None:
     """The first reason these parameters make no meeting, or None. Checked in this order:
-    the block must end by the end of the day (8:30 PM); until on or after from; at most
+    the block must end by the end of the day (8:30 PM); both dates within FIRST_DATE..
+    LAST_DATE (a default until, from + 16 weeks, can pass it); until on or after from; at most
     MAX_SPAN_DAYS after it; and at least one `day_index` day in between, since RFC 5545
     counts DTSTART as an occurrence even when it falls after UNTIL."""
     if start_hour_index + duration > HOURS_PER_DAY:
         return MeetingProblem.ENDS_AFTER_DAY
+    if not FIRST_DATE <= first_day <= LAST_DATE:
+        return MeetingProblem.FROM_OUT_OF_RANGE
+    if not FIRST_DATE <= last_day <= LAST_DATE:
+        return MeetingProblem.UNTIL_OUT_OF_RANGE
     if last_day < first_day:
         return MeetingProblem.UNTIL_BEFORE_FROM
     if (last_day - first_day).days > MAX_SPAN_DAYS:

@@ -98,6 +98,12 @@ def test_defaults_are_today_and_sixteen_weeks() -> None:
     assert (fixed.first_day, fixed.last_day) == (date(2026, 5, 6), date(2026, 5, 7))
 
 
+def test_a_default_until_past_the_last_supported_date_is_a_problem_not_a_crash() -> None:
+    with pytest.raises(InvalidMeeting) as raised:
+        plan_meeting(0, 0, today=date(2026, 5, 6), first_day=date(2999, 12, 1))
+    assert raised.value.problem is MeetingProblem.UNTIL_OUT_OF_RANGE
+
+
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
@@ -110,6 +116,11 @@ def test_defaults_are_today_and_sixteen_weeks() -> None:
         ((0, 0, 1, date(2026, 3, 2), date(2027, 3, 4)), MeetingProblem.SPAN_TOO_LONG),
         ((0, 0, 1, date(2026, 3, 3), date(2026, 3, 8)), MeetingProblem.NO_OCCURRENCE),
         ((0, 0, 1, date(2026, 3, 3), date(2026, 3, 9)), None),
+        ((0, 0, 1, date(1969, 12, 29), date(1970, 1, 5)), MeetingProblem.FROM_OUT_OF_RANGE),
+        ((0, 0, 1, date(2999, 12, 30), date(3000, 1, 6)), MeetingProblem.UNTIL_OUT_OF_RANGE),
+        ((0, 0, 1, FIRST_DATE, FIRST_DATE), MeetingProblem.NO_OCCURRENCE),  # a Thursday
+        ((3, 0, 1, FIRST_DATE, FIRST_DATE), None),
+        ((1, 0, 1, LAST_DATE, LAST_DATE), None),  # a Tuesday
         # the first problem wins
         ((0, 13, 2, date(2026, 3, 3), date(2026, 3, 1)), MeetingProblem.ENDS_AFTER_DAY),
     ],
@@ -138,8 +149,6 @@ def test_meeting_problem(
         {"title": ""},
         {"title": "x" * 101},
         {"title": "a\x00b"},
-        {"first_day": date(1969, 12, 31)},
-        {"first_day": date(2999, 12, 25), "last_day": date(3000, 1, 1)},
     ],
     ids=repr,
 )
