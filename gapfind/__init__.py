@@ -119,6 +119,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedules.bp)
     app.register_blueprint(gaps.bp)
     app.register_blueprint(meta.bp)
+    # issue 11: POST /blocks, GET /calendar.ics
+    from gapfind.api import meetings
+
+    app.register_blueprint(meetings.bp)
 
 
 def register_cli(app: Flask) -> None:

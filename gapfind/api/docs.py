@@ -48,11 +48,14 @@ def _operation_dict(op: Operation, params: list[str]) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": op.summary, "tags": [op.tag] if op.tag else []}
     if op.description:
         operation["description"] = op.description
-    if params:
-        operation["parameters"] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in params
-        ]
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in params
+    ]
+    if op.query is not None:
+        parameters.append({"in": "query", "schema": op.query})  # the plugin expands the fields
+    if parameters:
+        operation["parameters"] = parameters
     if op.request is not None:
         content: dict[str, Any] = {}
         for media_type in op.request_media_types:
@@ -66,7 +69,12 @@ def _operation_dict(op: Operation, params: list[str]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, response in sorted(op.responses.items()):
         entry = {"description": response.description}
-        if response.schema is not None:
+        if response.schema is None and response.media_type != "application/json":
+            text: dict[str, Any] = {"schema": {"type": "string"}}
+            if response.example is not None:
+                text["example"] = response.example
+            entry["content"] = {response.media_type: text}
+        elif response.schema is not None:
             ref = "Error" if response.schema.__name__ == "ErrorResponse" else response.schema
             schema = {"$ref": "#/components/schemas/Error"} if ref == "Error" else ref
             media: dict[str, Any] = {"schema": schema}
@@ -178,6 +186,16 @@ def _operation_html(spec: dict[str, Any], path: str, method: str, op: dict[str, 
         parts.append(f"<p>{html.escape(op['description'])}</p>")
     if op.get("security"):
         parts.append("<p>Requiere <code>Authorization: Bearer &lt;edit_token&gt;</code>.</p>")
+    query = [p for p in op.get("parameters", []) if p.get("in") == "query"]
+    if query:
+        rows = "".join(
+            f"<tr><td><code>{html.escape(p['name'])}</code>{' *' if p.get('required') else ''}"
+            f"</td><td>{html.escape(_type_of(p.get('schema', {})))}</td>"
+            f"<td>{html.escape(str(p.get('description', '')))}</td></tr>"
+            for p in query
+        )
+        parts.append("<p>Parámetros de la consulta:</p>")
+        parts.append(f"<table><tr><th>parámetro</th><th>tipo</th><th></th></tr>{rows}</table>")
     body = op.get("requestBody", {}).get("content", {})
     for media_type, media in body.items():
         parts.append(f"<p>Cuerpo <code>{html.escape(media_type)}</code>:</p>")

@@ -41,7 +41,23 @@ ERRORS_400 = Doc("Datos inválidos; mensajes por campo.", schemas.ErrorResponse)
 )
 def results() -> dict[str, Any]:
     data = results_request.load(json_body())
-    usernames: list[str] = data["usernames"]
+    schedules = group_schedules(data["usernames"])
+    options = GapOptions(
+        compute_sd=data["compute_sd"],
+        no_classes_day=data["no_classes_day"],
+        ignore_weekend=data["ignore_weekend"],
+        limit=data["limit"],
+        days_to_filter=data["days_to_filter"] or frozenset(),
+    )
+    gaps = find_gaps(schedules, options)
+    return {"count": len(gaps), "gaps": [gap_json(gap) for gap in gaps]}
+
+
+def group_schedules(usernames: list[str]) -> list[str]:
+    """The schedules of a small group, in the order of its (validated, distinct) names.
+
+    /results and /blocks share it, so a group gets the same size limit and the same error for
+    unknown names from both."""
     most = current_app.config["RESULTS_MAX_USERNAMES"]
     if len(usernames) > most:
         raise ApiError.field("usernames", messages.TOO_MANY_USERS.format(limit=most))
@@ -50,15 +66,7 @@ def results() -> dict[str, Any]:
     if missing:
         message = messages.USERS_NOT_FOUND.format(names=", ".join(missing))
         raise ApiError.field("usernames", message)
-    options = GapOptions(
-        compute_sd=data["compute_sd"],
-        no_classes_day=data["no_classes_day"],
-        ignore_weekend=data["ignore_weekend"],
-        limit=data["limit"],
-        days_to_filter=data["days_to_filter"] or frozenset(),
-    )
-    gaps = find_gaps([found[name] for name in usernames], options)
-    return {"count": len(gaps), "gaps": [gap_json(gap) for gap in gaps]}
+    return [found[name] for name in usernames]
 
 
 # Responses are built as plain dicts: marshmallow's dump of a 45-gap answer cost more CPU than

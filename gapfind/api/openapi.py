@@ -21,6 +21,8 @@ class Response:
     description: str
     schema: type[Schema] | None = None
     example: Any = None
+    # A body that is not JSON (a .ics file) is documented as a string of this media type.
+    media_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Operation:
     request: type[Schema] | None = None
     request_media_types: tuple[str, ...] = ("application/json",)
     request_example: Any = None
+    query: type[Schema] | None = None  # the query-string parameters, one per field
     responses: dict[int, Response] = field(default_factory=dict)
     needs_token: bool = False
     rate_limited: bool = True

@@ -23,6 +23,9 @@ CONTRACT = {
     ("/users/{username}", "delete"): {"204", "401", "403", "404"},
     ("/results", "post"): {"200", "400"},
     ("/analyze", "post"): {"200", "400"},
+    # issue 11
+    ("/blocks", "post"): {"200", "400"},
+    ("/calendar.ics", "get"): {"200", "400"},
 }
 
 
