@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gapfind.core import meeting_calendar
 from gapfind.core.meeting_calendar import (
@@ -417,10 +419,59 @@ def test_cached_vtimezone_is_what_icalendar_builds_afresh(zone: ZoneInfo) -> Non
 def test_documents_with_a_cold_and_a_warm_cache_are_identical() -> None:
     block = meeting(first_day=date(2026, 10, 5), last_day=date(2027, 3, 1))
     campus_vtimezone.cache_clear()
+    meeting_calendar._calendar_head.cache_clear()
     cold = calendar_document(block, NEW_YORK, STAMP)
     warm = calendar_document(block, NEW_YORK, STAMP)
     assert cold == warm
-    assert campus_vtimezone.cache_info().hits >= 1
+    assert meeting_calendar._calendar_head.cache_info().hits >= 1
+
+
+def library_document(block: WeeklyMeeting, zone: ZoneInfo, stamp: datetime) -> bytes:
+    """The whole file as icalendar itself composes it: calendar_document's reference."""
+    calendar = meeting_calendar.calendar_frame()
+    years = meeting_calendar.vtimezone_years(block, zone)
+    fresh = icalendar.Timezone.from_tzinfo(
+        zone, zone.key, first_date=date(years[0], 1, 1), last_date=date(years[1] + 1, 1, 1)
+    )
+    calendar.add_component(fresh)
+    calendar.add_component(meeting_calendar.meeting_event(block, zone, stamp))
+    written: bytes = calendar.to_ical()
+    return written
+
+
+@st.composite
+def meetings(draw: st.DrawFn) -> WeeklyMeeting:
+    start = draw(st.integers(0, 13))
+    first = draw(st.dates(date(2020, 1, 1), date(2035, 12, 31)))
+    day_index = draw(st.integers(0, 6))
+    earliest = first_occurrence(first, day_index)
+    return WeeklyMeeting(
+        day_index,
+        start,
+        draw(st.integers(1, 14 - start)),
+        draw(
+            st.text(
+                st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"))
+                | st.sampled_from(",;\\\n\t"),
+                min_size=1,
+                max_size=100,
+            )
+        ),
+        first,
+        earliest + timedelta(days=draw(st.integers(0, 366 - (earliest - first).days))),
+    )
+
+
+ZONES = st.sampled_from([BOGOTA, NEW_YORK, MADRID, ZoneInfo("Australia/Sydney"), ZoneInfo("UTC")])
+
+
+@settings(max_examples=150, deadline=None)
+@given(meetings(), ZONES, st.datetimes(timezones=st.just(UTC)))
+def test_the_cached_head_gives_the_librarys_own_file(
+    block: WeeklyMeeting, zone: ZoneInfo, stamp: datetime
+) -> None:
+    """Fence for the spliced document: byte for byte what icalendar writes for the calendar."""
+    assert calendar_document(block, zone, stamp) == library_document(block, zone, stamp)
 
 
 def test_the_vtimezone_covers_the_meeting_years() -> None:
