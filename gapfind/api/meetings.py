@@ -10,6 +10,7 @@ calendar a worker serves, never at start-up.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from itertools import filterfalse
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -109,10 +110,10 @@ def block_json(block: Block, names: list[str]) -> dict[str, Any]:
     day, start, duration, attendees, _, avg, quality = block
     if len(attendees) == len(names):
         free, missing = names, []
-    else:
-        free = [names[index] for index in attendees]
-        present = set(attendees)
-        missing = [name for index, name in enumerate(names) if index not in present]
+    else:  # map and filterfalse run in C: a block lists every member of the group
+        free = list(map(names.__getitem__, attendees))
+        absent = filterfalse(set(attendees).__contains__, range(len(names)))
+        missing = list(map(names.__getitem__, absent))
     return {
         "day_index": day,
         "day": DAY_LABELS[day],

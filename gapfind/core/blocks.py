@@ -18,6 +18,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -40,6 +41,7 @@ _DAY_FIELDS = struct.Struct(f"<{2 * HOURS_PER_DAY}I")
 # 28 caches of 2**14 possible columns each would otherwise be ~100 MB for a worker that meets
 # every pattern. A full cache costs a refill of ~10 microseconds per column, never a wrong sum.
 _CACHE_LIMIT = 4096
+_new_tuple = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +152,14 @@ def _block(row: _Row, packs: list[int], duration: int) -> Block:
         attendees = tuple(range(attending))
     else:
         bit = 1 << ((_ATTENDING + start) * _FIELD_BITS)
-        attendees = tuple(index for index, packed in enumerate(packs) if packed & bit)
+        # compress and map run in C: this is per kept block and per member.
+        attendees = tuple(compress(range(len(packs)), map(bit.__and__, packs)))
     # The expressions of find_gaps (total / count, then quality), so that with duration 1 and
     # everyone attending both give bit-identical floats.
     avg = total / (attending * duration)
-    return Block(day, start, duration, attendees, total, avg, 1 - (avg - 1) / QUALITY_SPAN)
+    quality = 1 - (avg - 1) / QUALITY_SPAN
+    # tuple.__new__ is what Block(...) ends in, minus a Python-level __new__ (as in find_gaps).
+    return _new_tuple(Block, (day, start, duration, attendees, total, avg, quality))
 
 
 def find_blocks(schedules: Sequence[str], options: BlockOptions = BlockOptions()) -> list[Block]:
