@@ -389,7 +389,7 @@ class ErrorResponse(Schema):
 # Meeting blocks (POST /blocks) and their calendar file (GET /calendar.ics).
 
 
-class IsoDate(fields.Field):
+class IsoDate(fields.Field[date]):
     """A calendar date written exactly YYYY-MM-DD (date.fromisoformat alone would also take
     "20260302" or "2026-W10-1")."""
 
