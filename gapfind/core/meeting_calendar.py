@@ -257,16 +257,45 @@ def _calendar_head(zone: ZoneInfo, first_year: int, last_year: int) -> bytes:
     return written[: -len(_CALENDAR_END)]
 
 
+# The DTSTAMP an event is first written with, replaced by the real one (see calendar_document).
+_PLACEHOLDER_STAMP = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_STAMP_LINE = b"\r\nDTSTAMP:"
+
+
+def _stamp_value(stamp: datetime) -> bytes:
+    """DTSTAMP's value exactly as icalendar writes it (UTC, whole seconds)."""
+    from icalendar import vDatetime
+
+    utc = stamp.astimezone(timezone.utc)
+    value: bytes = vDatetime(utc).to_ical()  # type: ignore[no-untyped-call]  # unannotated in 7.3
+    return value
+
+
+@lru_cache(maxsize=256)
+def _event_around_stamp(meeting: WeeklyMeeting, zone: ZoneInfo) -> tuple[bytes, bytes]:
+    """What icalendar writes for the meeting's event, before and after DTSTAMP's value."""
+    written: bytes = meeting_event(meeting, zone, _PLACEHOLDER_STAMP).to_ical()
+    placeholder = _STAMP_LINE + _stamp_value(_PLACEHOLDER_STAMP) + b"\r\n"
+    before, found, after = written.partition(placeholder)
+    if not found:  # pragma: no cover - a different icalendar
+        raise RuntimeError("icalendar no longer writes DTSTAMP on a line of its own")
+    return before + _STAMP_LINE, b"\r\n" + after
+
+
 def calendar_document(meeting: WeeklyMeeting, zone: ZoneInfo, stamp: datetime) -> bytes:
     """The .ics file: the frame, one VTIMEZONE and one weekly VEVENT, as icalendar writes them.
 
-    icalendar writes a calendar as its own lines, then each component's, then END:VCALENDAR.
-    Everything but the event is the same for every calendar of a zone and years, and writing it
-    was two thirds of the cost of a file (of a whole request, the most), so those bytes are
-    written once by icalendar and kept, and only the event is written per request. The result
-    is byte for byte the library's own Calendar.to_ical(): tests/core/test_meeting_calendar.py
-    compares the two on generated meetings and zones.
+    icalendar writes a calendar as its own lines, then each component's, then END:VCALENDAR,
+    and writing is most of the cost of a calendar request (its line folding goes character by
+    character). Everything but the event is the same for every calendar of a zone and years,
+    and the event is the same for every request of the same meeting (the members of a group
+    follow the same calendar_url on the same day) except for DTSTAMP, the moment of writing.
+    So icalendar writes each part once, the parts are kept (bounded LRU caches), and a request
+    puts its own DTSTAMP value, also written by icalendar, in its line. The result is byte for
+    byte the library's own Calendar.to_ical() of the whole calendar:
+    tests/core/test_meeting_calendar.py compares the two on generated meetings, zones and
+    stamps.
     """
     head = _calendar_head(zone, *vtimezone_years(meeting, zone))
-    event: bytes = meeting_event(meeting, zone, stamp).to_ical()
-    return head + event + _CALENDAR_END
+    before, after = _event_around_stamp(meeting, zone)
+    return b"".join((head, before, _stamp_value(stamp), after, _CALENDAR_END))

@@ -474,6 +474,24 @@ def test_the_cached_head_gives_the_librarys_own_file(
     assert calendar_document(block, zone, stamp) == library_document(block, zone, stamp)
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        STAMP,
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),  # microseconds are not written
+        datetime(2026, 7, 1, 8, 0, tzinfo=NEW_YORK),  # another zone: written in UTC
+        meeting_calendar._PLACEHOLDER_STAMP,
+    ],
+    ids=str,
+)
+def test_a_kept_event_takes_each_requests_stamp(stamp: datetime) -> None:
+    block = meeting(title="DTSTAMP:20000101T000000Z, a title like the placeholder")
+    calendar_document(block, MADRID, STAMP)  # the event is kept from here on
+    assert calendar_document(block, MADRID, stamp) == library_document(block, MADRID, stamp)
+    event = the_event(calendar_document(block, MADRID, stamp))
+    assert event["DTSTAMP"].dt == stamp.astimezone(UTC).replace(microsecond=0)
+
+
 def test_the_vtimezone_covers_the_meeting_years() -> None:
     block = meeting(first_day=date(2026, 12, 28), last_day=date(2027, 1, 15))
     (vtimezone,) = parse(calendar_document(block, NEW_YORK, STAMP)).walk("VTIMEZONE")
