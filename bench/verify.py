@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from types import ModuleType
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 from bench.errors import BenchError
 
@@ -117,3 +121,106 @@ def check_calendar_preview(what: str, payload: Any, calendar: str, zone_name: st
     summaries = [item.get("summary") for item in ignored] if isinstance(ignored, list) else None
     if summaries != [item.summary for item in expected.ignored]:
         raise _mismatch(what, f"ignored {str(ignored)[:200]}, core says {expected.ignored}")
+
+
+# --- issue 11: W7 POST /blocks, W8 GET /calendar.ics ------------------------------------------
+_BLOCK_KEYS = {
+    "day_index",
+    "day",
+    "start_hour_index",
+    "end_hour_index",
+    "start",
+    "end",
+    "duration",
+    "attendees",
+    "free",
+    "missing",
+    "avg",
+    "quality",
+    "calendar_url",
+}
+
+
+def check_blocks(
+    what: str,
+    payload: Any,
+    names: Sequence[str],
+    schedules: Sequence[str],
+    options: Mapping[str, Any],
+) -> None:
+    """A /blocks ``payload`` must equal ``find_blocks(schedules, BlockOptions(**options))``, with
+    the attendee positions turned into ``names`` (free, and missing in request order)."""
+    blocks_module = _core("blocks")
+    expected = blocks_module.find_blocks(schedules, blocks_module.BlockOptions(**options))
+    blocks = _field(what, payload, "blocks")
+    count = _field(what, payload, "count")
+    if not isinstance(blocks, list) or count != len(expected) or len(blocks) != len(expected):
+        got_len = len(blocks) if isinstance(blocks, list) else "?"
+        raise _mismatch(what, f"count {count!r}, {got_len} blocks; core finds {len(expected)}")
+    if not expected:
+        raise _mismatch(what, "the core finds no block: the workload measures an empty answer")
+    for i, (got, exp) in enumerate(zip(blocks, expected, strict=True)):
+        if not isinstance(got, Mapping) or set(got) != _BLOCK_KEYS:
+            raise _mismatch(
+                what, f"block {i} keys {sorted(got) if isinstance(got, Mapping) else got}"
+            )
+        start, duration = exp.start_hour_index, exp.duration
+        wanted = {
+            "day_index": exp.day_index,
+            "start_hour_index": start,
+            "end_hour_index": start + duration - 1,
+            "duration": duration,
+            "attendees": len(exp.attendees),
+            "free": [names[j] for j in exp.attendees],
+            "missing": [n for j, n in enumerate(names) if j not in exp.attendees],
+            "calendar_url": (
+                f"/calendar.ics?day_index={exp.day_index}&start_hour_index={start}"
+                f"&duration={duration}"
+            ),
+        }
+        for key, value in wanted.items():
+            if got[key] != value:
+                raise _mismatch(what, f"block {i} {key} = {got[key]!r}, core says {value!r}")
+        _close(what, f"block {i} avg", got["avg"], exp.avg)
+        _close(what, f"block {i} quality", got["quality"], exp.quality)
+        for key in ("day", "start", "end"):
+            if not isinstance(got[key], str):
+                raise _mismatch(what, f"block {i} {key} is not a string: {got[key]!r}")
+
+
+def _campus_zone() -> ZoneInfo:
+    # The TIMEZONE setting GapFind reads (bench/server.py passes the environment on), with
+    # config.py's default.
+    return ZoneInfo(os.environ.get("TIMEZONE", "America/Bogota").strip())
+
+
+def check_calendar(what: str, response: Any, path: str) -> None:
+    """A /calendar.ics answer must be the headers of the contract and, byte for byte, the file
+    ``gapfind.core.meeting_calendar`` writes for the query with today's campus date (or
+    yesterday's, if midnight passed since the request) and the answer's own DTSTAMP."""
+    for header, value in (
+        ("Content-Type", "text/calendar; charset=utf-8"),
+        ("Content-Disposition", 'attachment; filename="gapfind.ics"'),
+    ):
+        if response.header(header) != value:
+            raise _mismatch(what, f"{header} {response.header(header)!r}, expected {value!r}")
+    calendar = _core("meeting_calendar")
+    query = dict(parse_qsl(urlsplit(path).query))
+    stamps = [line for line in response.body.split(b"\r\n") if line.startswith(b"DTSTAMP:")]
+    if len(stamps) != 1:
+        raise _mismatch(what, f"{len(stamps)} DTSTAMP lines in {response.snippet()}")
+    stamp = datetime.strptime(stamps[0].decode(), "DTSTAMP:%Y%m%dT%H%M%SZ")
+    stamp = stamp.replace(tzinfo=timezone.utc)
+    zone = _campus_zone()
+    today = datetime.now(zone).date()
+    for day in (today, today - timedelta(days=1)):
+        meeting = calendar.plan_meeting(
+            int(query["day_index"]),
+            int(query["start_hour_index"]),
+            today=day,
+            duration=int(query.get("duration", 1)),
+            title=query.get("title", calendar.DEFAULT_TITLE),
+        )
+        if response.body == calendar.calendar_document(meeting, zone, stamp):
+            return
+    raise _mismatch(what, f"not the core's calendar file: {response.snippet(600)}")

@@ -102,12 +102,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the endpoints at the root: the paths are the contract's, with no prefix."""
-    from gapfind.api import calendar_import, gaps, meta, schedules
+    from gapfind.api import calendar_import, gaps, meetings, meta, schedules
 
-    app.register_blueprint(schedules.bp)
-    app.register_blueprint(gaps.bp)
-    app.register_blueprint(meta.bp)
-    app.register_blueprint(calendar_import.bp)
+    for blueprint in (schedules.bp, gaps.bp, meetings.bp, calendar_import.bp, meta.bp):
+        app.register_blueprint(blueprint)
 
 
 def register_cli(app: Flask) -> None:

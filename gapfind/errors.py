@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from gapfind import messages
+from gapfind.core.meeting_calendar import InvalidMeeting
 from gapfind.messages import HTTP_MESSAGES
 from gapfind.repository import StudentNotFound, TokenMismatch, UsernameTaken
 from gapfind.web.envelope import request_id
@@ -115,6 +116,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(TokenMismatch)
     def _token_mismatch(_error: TokenMismatch) -> Response:
         return error_response({NON_FIELD: [messages.TOKEN_WRONG]}, 403)
+
+    @app.errorhandler(InvalidMeeting)
+    def _invalid_meeting(error: InvalidMeeting) -> Response:
+        parameter, message = messages.MEETING_MESSAGES[error.problem]
+        return error_response({parameter: [message]}, 400)
 
     @app.errorhandler(ValidationError)
     def _validation_error(error: ValidationError) -> Response:

@@ -7,7 +7,15 @@ none of them without changing the contract. The core reports problems as codes
 
 from __future__ import annotations
 
-from gapfind.core.grid import IndicesProblem
+from gapfind.core.grid import DAY_END_LABEL, IndicesProblem
+from gapfind.core.meeting_calendar import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_SPAN_DAYS,
+    TITLE_MAX_LENGTH,
+    MeetingProblem,
+    TitleProblem,
+)
 from gapfind.core.timetable_import import CalendarProblem, IgnoredReason
 from gapfind.core.usernames import USERNAME_MAX_LENGTH, UsernameProblem
 
@@ -99,6 +107,43 @@ BODY_MEDIA_TYPE_CALENDAR = (
     'Tipo de contenido "{media_type}" no soportado; envía el calendario como multipart/form-data.'
 )
 # --- end issue 12 ---
+# --- Meeting blocks and their calendar (POST /blocks, GET /calendar.ics; issue 11) -----------
+BAD_DURATION = "La duración debe estar entre 1 y 14 horas"
+BAD_QUORUM = "El quórum debe estar entre 2 y el número de usuarios"
+# /blocks accepts a limit of 1 (the best block), /results keeps its own BAD_LIMIT (>= 2).
+BAD_BLOCKS_LIMIT = "El límite debe ser un número entero mayor o igual a 1"
+BAD_START_HOUR_INDEX = "El índice de la hora de inicio debe estar entre 0 y 13"
+BAD_CALENDAR_DATE = "La fecha debe ser una fecha válida con el formato AAAA-MM-DD"
+QUERY_NOT_UTF8 = "Los parámetros de la dirección no son texto UTF-8 válido"
+TITLE_MESSAGES = {
+    TitleProblem.LENGTH: f"El título debe tener entre 1 y {TITLE_MAX_LENGTH} caracteres",
+    TitleProblem.CONTROL_CHARACTER: "El título no puede contener caracteres de control",
+}
+_DATE_RANGE = f"La fecha debe estar entre {FIRST_DATE.isoformat()} y {LAST_DATE.isoformat()}"
+# Problems of parameters that are each valid, with the query parameter each is reported under.
+MEETING_MESSAGES = {
+    MeetingProblem.ENDS_AFTER_DAY: (
+        "duration",
+        f"El bloque debe terminar a más tardar a las {DAY_END_LABEL}: "
+        "start_hour_index + duration no puede pasar de 14",
+    ),
+    MeetingProblem.FROM_OUT_OF_RANGE: ("from", _DATE_RANGE),
+    MeetingProblem.UNTIL_OUT_OF_RANGE: ("until", _DATE_RANGE),
+    MeetingProblem.UNTIL_BEFORE_FROM: (
+        "until",
+        "La fecha final (until) debe ser igual o posterior a la inicial (from)",
+    ),
+    MeetingProblem.SPAN_TOO_LONG: (
+        "until",
+        f"La fecha final (until) no puede estar más de {MAX_SPAN_DAYS} días después de la "
+        "inicial (from)",
+    ),
+    MeetingProblem.NO_OCCURRENCE: (
+        "until",
+        "Entre las fechas from y until no hay ningún día con ese day_index",
+    ),
+}
+# --- end of issue 11 ---------------------------------------------------------------------------
 
 # Status-level messages, for errors that belong to no field.
 HTTP_MESSAGES = {

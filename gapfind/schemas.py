@@ -13,19 +13,32 @@ import re
 from datetime import date
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
 
-from gapfind.core.grid import DAY_LABELS, HOUR_LABELS, SLOT_COUNT, InvalidIndices, is_schedule
+from gapfind.core.grid import (
+    DAY_END_LABEL,
+    DAY_LABELS,
+    HOUR_LABELS,
+    SLOT_COUNT,
+    InvalidIndices,
+    is_schedule,
+)
 from gapfind.core.grid import validate_indices as core_validate_indices
+from gapfind.core.meeting_calendar import DEFAULT_TITLE, TITLE_MAX_LENGTH, title_problem
 from gapfind.core.usernames import (
     normalize_username,
     username_keys,
     username_problem,
 )
 from gapfind.messages import (
+    BAD_BLOCKS_LIMIT,
+    BAD_CALENDAR_DATE,
     BAD_DAY_INDEX,
     BAD_DAYS_TO_FILTER,
+    BAD_DURATION,
     BAD_LIMIT,
+    BAD_QUORUM,
+    BAD_START_HOUR_INDEX,
     IGNORED_REASONS,
     INDICES_MESSAGES,
     LISTED_USERNAME_MESSAGES,
@@ -38,6 +51,7 @@ from gapfind.messages import (
     REQUIRED,
     SCHEDULE_LENGTH,
     SCHEDULE_MARKS,
+    TITLE_MESSAGES,
     TOO_FEW_USERS,
     USERNAME_MESSAGES,
     WEEK_OF_INVALID,
@@ -141,35 +155,55 @@ class UsernameList(fields.List):
         return list(names)
 
 
-class GroupLimit(fields.Integer):
-    """How many gaps to return; clients send a number or a numeric string."""
+class WholeNumber(fields.Integer):
+    """An integer from `minimum` (to `maximum`); clients send a number or a numeric string (a
+    query string only has strings), and every way of getting it wrong has the one message."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            allow_none=True,
-            load_default=None,
-            error_messages={**BASE_ERRORS, "invalid": BAD_LIMIT},
-            metadata={"minimum": 2, "example": 10},
-            **kwargs,
+    def __init__(
+        self, message: str, minimum: int, maximum: int | None = None, **kwargs: Any
+    ) -> None:
+        bounds = (
+            {"minimum": minimum} if maximum is None else {"minimum": minimum, "maximum": maximum}
         )
+        metadata = {**bounds, **kwargs.pop("metadata", {})}
+        super().__init__(
+            error_messages={**BASE_ERRORS, "invalid": message}, metadata=metadata, **kwargs
+        )
+        self.message = message
+        self.minimum = minimum
+        self.maximum = maximum
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool):
-            raise ValidationError(BAD_LIMIT)
+            raise ValidationError(self.message)
         if isinstance(value, str):
             value = value.strip()
             if not value.isdecimal():
-                raise ValidationError(BAD_LIMIT)
+                raise ValidationError(self.message)
             number = parse_decimal(value)
         elif isinstance(value, int):
             number = value
         elif isinstance(value, float) and value.is_integer():
             number = int(value)
         else:
-            raise ValidationError(BAD_LIMIT)
-        if number < 2:
-            raise ValidationError(BAD_LIMIT)
+            raise ValidationError(self.message)
+        if number < self.minimum or (self.maximum is not None and number > self.maximum):
+            raise ValidationError(self.message)
         return number
+
+
+class GroupLimit(WholeNumber):
+    """How many gaps (or blocks) to return; null or absent means all of them."""
+
+    def __init__(self, minimum: int = 2, message: str = BAD_LIMIT, **kwargs: Any) -> None:
+        super().__init__(
+            message,
+            minimum,
+            allow_none=True,
+            load_default=None,
+            metadata={"example": 10},
+            **kwargs,
+        )
 
 
 class DayIndices(fields.List):
@@ -389,7 +423,7 @@ class ErrorResponse(Schema):
     non_field_errors = fields.List(fields.String())
 
 
-# --------------------------------------------------------------------------- issue 12: .ics
+# --------------------------------------------------------------------------- calendar files
 # Timetables imported from calendar files: POST /register/ics, POST /ics/preview and the
 # multipart form of PUT /users/<username> (gapfind/api/calendar_import.py).
 
@@ -498,4 +532,177 @@ class CalendarRegisterResponse(Schema):
     ignored = fields.List(fields.Nested(IgnoredEventResponse))
 
 
-# --------------------------------------------------------------------------- end issue 12
+# --------------------------------------------------------------------------- meetings
+# Meeting blocks (POST /blocks) and their calendar file (GET /calendar.ics).
+
+
+class IsoDate(fields.Field[date]):
+    """A calendar date written exactly YYYY-MM-DD (date.fromisoformat alone would also take
+    "20260302" or "2026-W10-1")."""
+
+    _SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+    def __init__(self, **kwargs: Any) -> None:
+        # No load_default: an absent date is left out of the loaded data, and the view lets the
+        # core fill its default (today, from + 16 weeks), which needs the campus date.
+        super().__init__(
+            error_messages={**BASE_ERRORS, "invalid": BAD_CALENDAR_DATE},
+            metadata={"type": "string", "format": "date", **kwargs.pop("metadata", {})},
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or not self._SHAPE.fullmatch(value):
+            raise ValidationError(BAD_CALENDAR_DATE)
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:  # 2026-02-30
+            raise ValidationError(BAD_CALENDAR_DATE) from error
+
+
+class MeetingTitle(fields.String):
+    """The event's title, checked by the core's rule (length, no control characters)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            load_default=DEFAULT_TITLE,
+            error_messages={**BASE_ERRORS, "invalid": NOT_A_STRING},
+            metadata={
+                "minLength": 1,
+                "maxLength": TITLE_MAX_LENGTH,
+                "default": DEFAULT_TITLE,
+                "description": "Título del evento; comas, punto y coma y saltos de línea valen.",
+            },
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        title = super()._deserialize(value, attr, data, **kwargs)
+        problem = title_problem(title)
+        if problem is not None:
+            raise ValidationError(TITLE_MESSAGES[problem])
+        return title
+
+
+class BlocksRequest(ApiSchema):
+    """POST /blocks: /results' names and switches, plus the block's length and a quorum."""
+
+    usernames = UsernameList(
+        required=True, metadata={"minItems": 2, "example": ["ana", "bob", "carla"]}
+    )
+    duration = WholeNumber(
+        BAD_DURATION,
+        1,
+        14,
+        load_default=1,
+        allow_none=True,
+        metadata={"default": 1, "description": "Horas seguidas del bloque."},
+    )
+    quorum = WholeNumber(
+        BAD_QUORUM,
+        2,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": (
+                "Cuántos usuarios, como mínimo, deben estar libres todo el bloque; "
+                "por omisión, todos."
+            )
+        },
+    )
+    no_classes_day = boolean(False, "Cuenta un día sin clases como disponible.")
+    ignore_weekend = boolean(
+        True, "Con no_classes_day, cuenta solo de lunes a viernes los días sin clases."
+    )
+    limit = GroupLimit(minimum=1, message=BAD_BLOCKS_LIMIT)
+    days_to_filter = DayIndices()
+
+    @validates_schema(skip_on_field_errors=False)
+    def _quorum_within_the_group(self, data: dict[str, Any], **_: Any) -> None:
+        # Against the distinct names (after case-folding), reported with any other field error.
+        quorum, names = data.get("quorum"), data.get("usernames")
+        if quorum is not None and names is not None and quorum > len(names):
+            raise ValidationError(BAD_QUORUM, field_name="quorum")
+
+    @post_load
+    def _defaults_for_null(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        for name, default in (("duration", 1), ("no_classes_day", False), ("ignore_weekend", True)):
+            if data.get(name) is None:
+                data[name] = default
+        return data
+
+
+class CalendarQuery(ApiSchema):
+    """GET /calendar.ics query string. Whether the values make a meeting together (the block
+    ends by 8:30 PM, until after from...) is the core's rule, checked by the view."""
+
+    day_index = WholeNumber(
+        BAD_DAY_INDEX, 0, 6, required=True, metadata={"description": "0 = Lunes ... 6 = Domingo."}
+    )
+    start_hour_index = WholeNumber(
+        BAD_START_HOUR_INDEX,
+        0,
+        13,
+        required=True,
+        metadata={"description": "Primera hora del bloque: 0 = 6:30 AM ... 13 = 7:30 PM."},
+    )
+    duration = WholeNumber(
+        BAD_DURATION,
+        1,
+        14,
+        load_default=1,
+        metadata={
+            "default": 1,
+            "description": f"Horas; el bloque termina a más tardar a las {DAY_END_LABEL}.",
+        },
+    )
+    title = MeetingTitle()
+    first_day = IsoDate(
+        data_key="from",
+        metadata={"description": "Primer día (AAAA-MM-DD); por omisión, hoy en el campus."},
+    )
+    last_day = IsoDate(
+        data_key="until",
+        metadata={
+            "description": (
+                "Último día (AAAA-MM-DD), incluido; por omisión, from + 16 semanas; "
+                "como mucho 366 días después de from."
+            )
+        },
+    )
+
+
+class BlockResponse(Schema):
+    day_index = fields.Integer(metadata={"minimum": 0, "maximum": 6})
+    day = fields.String(metadata={"enum": list(DAY_LABELS)})
+    start_hour_index = fields.Integer(metadata={"minimum": 0, "maximum": 13})
+    end_hour_index = fields.Integer(
+        metadata={"minimum": 0, "maximum": 13, "description": "Última hora del bloque, incluida."}
+    )
+    start = fields.String(metadata={"enum": list(HOUR_LABELS), "example": "8:30 AM"})
+    end = fields.String(
+        metadata={
+            "enum": [*HOUR_LABELS[1:], DAY_END_LABEL],
+            "example": "10:30 AM",
+            "description": "Cuándo termina: el comienzo de la hora siguiente.",
+        }
+    )
+    duration = fields.Integer(metadata={"minimum": 1, "maximum": 14})
+    attendees = fields.Integer(metadata={"description": "Cuántos usuarios pueden asistir."})
+    free = fields.List(
+        fields.String(), metadata={"description": "Quiénes pueden, en el orden de la solicitud."}
+    )
+    missing = fields.List(fields.String(), metadata={"description": "Quiénes no pueden."})
+    avg = fields.Float(metadata={"description": "Distancia media a la clase más cercana."})
+    quality = fields.Float(metadata={"description": "1 - (avg - 1) / 12; 1 es lo mejor."})
+    calendar_url = fields.String(
+        metadata={
+            "description": "Ruta de GET /calendar.ics para este bloque.",
+            "example": "/calendar.ics?day_index=0&start_hour_index=2&duration=2",
+        }
+    )
+
+
+class BlocksResponse(Schema):
+    count = fields.Integer()
+    blocks = fields.List(fields.Nested(BlockResponse))

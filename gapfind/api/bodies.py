@@ -119,3 +119,12 @@ def analyze_body() -> dict[str, Any]:
         # `curl -F "usernames_file=<names.txt"` sends the file's text as a plain field.
         data["usernames_file"] = _file_lines(BytesIO(fields["usernames_file"][0].encode()))
     return data
+
+
+def query_arguments() -> Any:
+    """The query string's arguments; bytes that are not UTF-8 (not %-escaped) are a client's
+    malformed request, which werkzeug's strict decoding would turn into a 500."""
+    try:
+        return request.args
+    except UnicodeDecodeError as error:
+        raise ApiError.body(messages.QUERY_NOT_UTF8) from error

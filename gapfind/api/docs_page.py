@@ -63,6 +63,16 @@ def _operation(spec: dict[str, Any], path: str, method: str, op: dict[str, Any])
         "summary": op.get("summary", ""),
         "description": op.get("description", ""),
         "needs_token": bool(op.get("security")),
+        "query": [
+            {
+                "name": parameter["name"],
+                "required": bool(parameter.get("required")),
+                "type": _type_of(parameter.get("schema", {})),
+                "description": str(parameter.get("description", "")),
+            }
+            for parameter in op.get("parameters", [])
+            if parameter.get("in") == "query"
+        ],
         "bodies": bodies,
         "statuses": [
             (status, response["description"])

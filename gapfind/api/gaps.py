@@ -28,7 +28,8 @@ def check_group_size(usernames: list[str], setting: str) -> None:
 
 def group_schedules(usernames: list[str]) -> list[str]:
     """The schedules of a small group, in the order of its names; every name must be a live
-    student, or the answer lists the missing ones (the /results rule)."""
+    student, or the answer lists the missing ones. /results and /blocks share it, so a group
+    gets the same size limit and the same error for unknown names from both."""
     check_group_size(usernames, "RESULTS_MAX_USERNAMES")
     found = repository.find_schedules(usernames)
     missing = [name for name in usernames if name not in found]

@@ -46,11 +46,14 @@ def _operation_dict(op: Operation, params: list[str]) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": op.summary, "tags": [op.tag] if op.tag else []}
     if op.description:
         operation["description"] = op.description
-    if params:
-        operation["parameters"] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in params
-        ]
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in params
+    ]
+    if op.query is not None:
+        parameters.append({"in": "query", "schema": op.query})  # the plugin expands the fields
+    if parameters:
+        operation["parameters"] = parameters
     if op.request is not None:
         content: dict[str, Any] = {}
         for media_type in op.request_media_types:
@@ -66,7 +69,12 @@ def _operation_dict(op: Operation, params: list[str]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, response in sorted(op.responses.items()):
         entry = {"description": response.description}
-        if response.schema is not None:
+        if response.schema is None and response.media_type != "application/json":
+            text: dict[str, Any] = {"schema": {"type": "string"}}
+            if response.example is not None:
+                text["example"] = response.example
+            entry["content"] = {response.media_type: text}
+        elif response.schema is not None:
             ref = "Error" if response.schema.__name__ == "ErrorResponse" else response.schema
             schema = {"$ref": "#/components/schemas/Error"} if ref == "Error" else ref
             media: dict[str, Any] = {"schema": schema}

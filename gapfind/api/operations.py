@@ -17,7 +17,7 @@ from flask import request
 from marshmallow import Schema
 
 from gapfind import schemas
-from gapfind.api.bodies import json_body
+from gapfind.api.bodies import json_body, query_arguments
 
 View = TypeVar("View", bound=Callable[..., Any])
 OPERATION_ATTRIBUTE = "openapi"
@@ -30,6 +30,8 @@ class Response:
     description: str
     schema: type[Schema] | None = None
     example: Any = None
+    # A body that is not JSON (a .ics file) is documented as a string of this media type.
+    media_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Operation:
     request: type[Schema] | None = None
     request_media_types: tuple[str, ...] = ("application/json",)
     request_example: Any = None
+    query: type[Schema] | None = None  # the query-string parameters, one per field
     # Bodies of another media type that another schema loads (PUT's multipart calendar).
     other_requests: dict[str, type[Schema]] = field(default_factory=dict)
     responses: dict[int, Response] = field(default_factory=dict)
@@ -57,12 +60,13 @@ NOT_FOUND = Response("El usuario no existe.", schemas.ErrorResponse)
 def endpoint(
     operation: Operation,
     *,
-    read_body: Callable[[], Any] = json_body,
+    read_body: Callable[[], Any] | None = None,
     before_body: Callable[..., dict[str, Any]] | None = None,
     read_other_bodies: dict[str, Callable[[], Any]] | None = None,
 ) -> Callable[[View], View]:
     """Attach `operation` to the view and, when it names a request schema, load the body with
-    it and pass the result as the view's first argument.
+    it (or, for a query schema, the query string) and pass the result as the view's first
+    argument. The body is JSON unless `read_body` reads it otherwise.
 
     `before_body` runs first on the URL's arguments and returns the view's keyword arguments:
     what must be refused before a body is even read (a missing token, an impossible name) keeps
@@ -70,7 +74,10 @@ def endpoint(
     `operation.other_requests` is read by `read_other_bodies[media type]` and loaded by that
     schema instead.
     """
-    loader = operation.request() if operation.request is not None else None
+    schema = operation.request or operation.query
+    loader = schema() if schema is not None else None
+    if read_body is None:
+        read_body = json_body if operation.request is not None else query_arguments
     others = {
         media_type: (schema().load, (read_other_bodies or {})[media_type])
         for media_type, schema in operation.other_requests.items()

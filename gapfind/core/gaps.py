@@ -34,7 +34,7 @@ MAX_STUDENTS = (2**_FIELD_BITS - 1) // _MAX_DISTANCE**2
 _DISTANCE, _SQUARE, _BLOCKED = (group * HOURS_PER_DAY for group in range(3))
 _DAY_FIELDS = struct.Struct(f"<{3 * HOURS_PER_DAY}I")
 
-_QUALITY_SPAN = 12  # quality falls from 1 (avg 1) to 0 (avg 13)
+QUALITY_SPAN = 12  # quality falls from 1 (avg 1) to 0 (avg 13); also the blocks' (core.blocks)
 _QUALITY_SPAN_SD = 18  # wider span once the spread is added to the average
 _new_tuple = tuple.__new__
 
@@ -121,7 +121,29 @@ def _pack(profile: Sequence[int]) -> int:
 
 
 _NO_CLASS_COLUMN = "0" * HOURS_PER_DAY
-_FREE_DAY = _pack((1,) * HOURS_PER_DAY)
+_FREE_DAY_PROFILE = (1,) * HOURS_PER_DAY
+
+
+def class_free_day_is_free(day_index: int, no_classes_day: bool, ignore_weekend: bool) -> bool:
+    """Whether a day without classes makes a student available (at distance 1) rather than
+    absent from campus: the no_classes_day switch, which ignore_weekend narrows."""
+    # ignore_weekend only narrows no_classes_day to Monday..Friday: with it, a free
+    # Saturday still means "not on campus", which is the usual truth.
+    if not no_classes_day:
+        return False
+    return day_index < WEEKDAY_COUNT or not ignore_weekend
+
+
+def member_profile(column: str, class_free_counts: bool) -> tuple[int, ...]:
+    """One student's distance per slot of one day, the value every group ranking sums: the
+    student is available in a slot exactly when it is above 0.
+
+    A class-free day is distance_profile's all 0 (not on campus), unless such a day counts
+    as free (class_free_day_is_free), where every hour is as easy as one next to a class (1).
+    """
+    if class_free_counts and column == _NO_CLASS_COLUMN:
+        return _FREE_DAY_PROFILE
+    return distance_profile(column)
 
 
 class _ColumnCache(dict[str, int]):
@@ -137,23 +159,12 @@ class _ColumnCache(dict[str, int]):
         self._class_free_day_is_free = class_free_day_is_free
 
     def __missing__(self, column: str) -> int:
-        if column == _NO_CLASS_COLUMN and self._class_free_day_is_free:
-            packed = _FREE_DAY
-        else:
-            packed = _pack(distance_profile(column))
+        packed = _pack(member_profile(column, self._class_free_day_is_free))
         self[column] = packed
         return packed
 
 
 _CACHES = (_ColumnCache(class_free_day_is_free=False), _ColumnCache(class_free_day_is_free=True))
-
-
-def _class_free_day_is_free(day_index: int, options: GapOptions) -> bool:
-    # ignore_weekend only narrows no_classes_day to Monday..Friday: with it, a free
-    # Saturday still means "not on campus", which is the usual truth.
-    if not options.no_classes_day:
-        return False
-    return day_index < WEEKDAY_COUNT or not options.ignore_weekend
 
 
 # (-quality, hour_index, day_index, avg, sd): sorting these plain tuples orders by
@@ -176,7 +187,7 @@ def _day_rows(day_index: int, packed: int, count: int, compute_sd: bool) -> list
     if not compute_sd:
         return [
             (
-                -(1 - (totals[hour] / count - 1) / _QUALITY_SPAN),
+                -(1 - (totals[hour] / count - 1) / QUALITY_SPAN),
                 hour,
                 day_index,
                 totals[hour] / count,
@@ -198,7 +209,8 @@ def _day_sums(schedules: Sequence[str], options: GapOptions) -> list[int]:
     """Per day, the packed sums over all students; integer addition keeps it order-free."""
     sums = []
     for day in range(DAYS_PER_WEEK):
-        cache = _CACHES[_class_free_day_is_free(day, options)]
+        free = class_free_day_is_free(day, options.no_classes_day, options.ignore_weekend)
+        cache = _CACHES[free]
         # Slicing, lookup and addition all run in C. A slice of the wrong length
         # (schedule not 98 characters) misses the cache and is rejected there.
         columns = map(itemgetter(slice(day, None, DAYS_PER_WEEK)), schedules)

@@ -23,7 +23,8 @@ CONTRACT = {
     ("/users/{username}", "delete"): {"204", "401", "403", "404"},
     ("/results", "post"): {"200", "400"},
     ("/analyze", "post"): {"200", "400"},
-    # issue 12: timetables from calendar files
+    ("/blocks", "post"): {"200", "400"},
+    ("/calendar.ics", "get"): {"200", "400"},
     ("/register/ics", "post"): {"201", "400"},
     ("/ics/preview", "post"): {"200", "400"},
 }
