@@ -71,6 +71,13 @@ class Config:
     # shared memory, so it is for a local disk only.
     SQLITE_JOURNAL_MODE = env_str("SQLITE_JOURNAL_MODE", "PERSIST").upper()
     SQLITE_BUSY_TIMEOUT = env_int("SQLITE_BUSY_TIMEOUT", 15)
+    # --- issue 9: bounded waits on the database, in seconds (gapfind.database) ---
+    # A stopped (not crashed) PostgreSQL leaves connections open that never answer: each wait has
+    # a bound, after which the request gets a 503 and the connection is dropped.
+    DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)
+    DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 5)  # 0: server default
+    DATABASE_POOL_TIMEOUT = env_int("DATABASE_POOL_TIMEOUT", 5)
+    # --- end issue 9 ---
 
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     ANALYZE_MAX_FILE_BYTES = env_int("ANALYZE_MAX_FILE_BYTES", 64 * 1024)

@@ -15,7 +15,13 @@ from flask.helpers import get_debug_flag
 
 from config import Config, ProductionConfig, config_from_env
 from gapfind import repository
-from gapfind.database import configure_sqlite, engine_options, resolve_database_uri
+from gapfind.database import (
+    DatabaseTimeouts,
+    configure_postgresql,
+    configure_sqlite,
+    engine_options,
+    resolve_database_uri,
+)
 from gapfind.errors import register_error_handlers
 from gapfind.extensions import cors, db
 from gapfind.json_provider import OrjsonProvider
@@ -91,6 +97,9 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(
                 db.engine, app.config["SQLITE_JOURNAL_MODE"], app.config["SQLITE_BUSY_TIMEOUT"]
             )
+    else:  # issue 9: no reply from PostgreSQL is awaited forever
+        with app.app_context():
+            configure_postgresql(db.engine, DatabaseTimeouts.from_config(app.config))
 
     cors.init_app(
         app,

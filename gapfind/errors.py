@@ -15,6 +15,7 @@ from flask import Flask, Response, jsonify
 from limits.errors import StorageError
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from gapfind.messages import HTTP_MESSAGES
@@ -114,6 +115,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database_down(error: OperationalError) -> Response:
         return unavailable(error, "database")
+
+    @app.errorhandler(PoolTimeout)
+    def _database_pool_exhausted(error: PoolTimeout) -> Response:
+        # issue 9: every pooled connection stayed busy for DATABASE_POOL_TIMEOUT seconds.
+        return unavailable(error, "database pool")
 
     @app.errorhandler(StorageError)
     def _limiter_storage_down(error: StorageError) -> Response:

@@ -146,6 +146,7 @@ def _driver_execute(
         sql = sql.replace("?", "%s")
     values = tuple(_driver_value(dialect, value) for value in parameters)
     dbapi_error = engine.dialect.loaded_dbapi.Error
+    invalidated = False
     try:
         connection = engine.raw_connection()
         try:
@@ -158,11 +159,20 @@ def _driver_execute(
                 cursor.close()
             if commit:
                 connection.commit()
+        except dbapi_error as error:
+            # A lost connection (server gone, or no reply in time: gapfind.postgres) must not go
+            # back to the pool, as SQLAlchemy's own execute() would not let it.
+            if engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
+                connection.invalidate(error)
+                invalidated = True
+            raise
         finally:
             connection.close()  # back to the pool, which rolls back anything left open
     except dbapi_error as error:
         # The same exception family as every other query: errors.py answers 503, not 500.
-        raise DBAPIError.instance(sql, values, error, dbapi_error) from error
+        raise DBAPIError.instance(
+            sql, values, error, dbapi_error, connection_invalidated=invalidated
+        ) from error
     return rows, count
 
 

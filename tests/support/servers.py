@@ -530,6 +530,50 @@ class PostgresServer:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
 
+    # ---- issue 9: a server that is stopped, not down --------------------------------------
+    def postmaster_pid(self) -> int:
+        """The postmaster's pid (the first line of postmaster.pid; under runuser it is not
+        the pid this class started)."""
+        return int((self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+
+    def cluster_pids(self) -> list[int]:
+        """The postmaster and its children (backends, checkpointer, ...). Each child leads a
+        process group of its own, so signalling the postmaster's group would miss them."""
+        postmaster = self.postmaster_pid()
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                # pid (comm) state ppid ...: comm may hold spaces, so split after its ")"
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[list[int]]:
+        """SIGSTOP the whole cluster (TCP connections stay open and the kernel still accepts
+        new ones, but nothing answers); SIGCONT it on exit, whatever happened. The postmaster is
+        stopped first, so it cannot fork a child that the list would miss."""
+        postmaster = self.postmaster_pid()
+        stopped: list[int] = []
+        try:
+            os.kill(postmaster, signal.SIGSTOP)
+            stopped.append(postmaster)
+            for pid in self.cluster_pids()[1:]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+            yield stopped
+        finally:
+            for pid in reversed(stopped):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+            # runuser (as root) stops itself when it sees its child stopped, and waits to be
+            # continued: continue the group this class started too.
+            if self._proc is not None:
+                _killpg(self._proc.pid, signal.SIGCONT)
+
+    # ---- end issue 9 ------------------------------------------------------------------------
+
 
 def _check_db_name(name: str) -> None:
     if not _DB_NAME.match(name):
