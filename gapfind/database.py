@@ -9,6 +9,7 @@ answers one of them "database is locked" at once, whatever the timeout.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -140,16 +141,47 @@ def configure_sqlite(engine: Engine, journal_mode: str, busy_timeout_s: int) -> 
     if journal_mode not in SQLITE_JOURNAL_MODES:
         raise ValueError(f"SQLITE_JOURNAL_MODE must be one of {sorted(SQLITE_JOURNAL_MODES)}")
 
+    path = sqlite_file_path(engine.url.database)
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN instead of the driver's implicit one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         cursor.execute(f"PRAGMA journal_mode = {journal_mode}")
         cursor.close()
+        record.info[SQLITE_FILE_ID] = sqlite_file_id(path)  # issue 9: for /health
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         writing = connection.get_execution_options().get(WRITE_TRANSACTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+# ---- issue 9, item 8: which file a pooled SQLite connection has open -------------------------
+# A connection keeps the file it opened even after that file is deleted or replaced at its path;
+# its writes then fail (SQLite: "readonly database", the file moved). /health compares.
+SQLITE_FILE_ID = "gapfind_sqlite_file_id"
+
+
+def sqlite_file_path(database: str | None) -> str | None:
+    """The file an SQLite URL's database part names; None for an in-memory database and for
+    the `file:` URI form, whose options the checks do not interpret."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+def sqlite_file_id(path: str | None) -> tuple[int, int] | None:
+    """(device, inode) of the SQLite file at `path` now; None when there is none."""
+    if path is None:
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+# ---- end of issue 9, item 8 ------------------------------------------------------------------

@@ -88,6 +88,16 @@ def unavailable(error: Exception, what: str) -> Response:
     return response
 
 
+# issue 9: SQLSTATE 25006, a write refused by a PostgreSQL that runs read-only (a hot standby,
+# default_transaction_read_only): writes are unavailable until it is writable again, like a
+# read-only SQLite file (OperationalError), not a bug of the request.
+READ_ONLY_SQLSTATE = "25006"
+
+
+def is_read_only_refusal(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == READ_ONLY_SQLSTATE
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on the app (not on blueprints, so unknown URLs are covered)."""
 
@@ -129,7 +139,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        if isinstance(error, DBAPIError) and error.connection_invalidated:
+        if isinstance(error, DBAPIError) and (
+            error.connection_invalidated or is_read_only_refusal(error)
+        ):
             return unavailable(error, "database")
         log.exception("unhandled error (request %s)", request_id())
         return error_response({NON_FIELD: [HTTP_MESSAGES[500]]}, 500)

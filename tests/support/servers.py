@@ -714,12 +714,15 @@ def gunicorn_server(
     ready_path: str = "/health",
     timeout: float = GUNICORN_START_TIMEOUT,
     extra_args: Sequence[str] = (),
+    wrapper: Sequence[str] = (),
 ) -> Iterator[GunicornServer]:
     """Run ``python -m gunicorn`` on a free loopback port until the context exits.
 
     Ready once a GET of ``ready_path`` gets any HTTP response. ``env`` is merged onto
     ``os.environ``. stdout/stderr go to a temporary log (``.read_log()``) whose tail is
     part of any startup error. At exit: SIGTERM, then SIGKILL of the process group.
+    ``wrapper`` is a command that ends by exec-ing its arguments (the gunicorn command line),
+    e.g. ``unshare --mount`` to run the server in a mount namespace of its own.
     """
     control_args = _gunicorn_control_args()
     child_env = {**os.environ, **(env or {})}
@@ -730,6 +733,7 @@ def gunicorn_server(
         for attempt in range(_PORT_ATTEMPTS):
             port = free_port()
             argv = [
+                *wrapper,
                 sys.executable,
                 "-m",
                 "gunicorn",
