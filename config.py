@@ -39,6 +39,13 @@ class Config:
     # shared memory, so it is for a local disk only.
     SQLITE_JOURNAL_MODE = "PERSIST"
     SQLITE_BUSY_TIMEOUT = 15
+    # Bounded waits on the database, in seconds (gapfind.database): a stopped (not crashed)
+    # PostgreSQL leaves connections open that never answer; each wait has a bound, after which
+    # the request gets a 503 and the connection is dropped. A statement timeout of 0 keeps the
+    # server's own setting.
+    DATABASE_CONNECT_TIMEOUT = 3
+    DATABASE_STATEMENT_TIMEOUT = 5
+    DATABASE_POOL_TIMEOUT = 5
 
     MAX_CONTENT_LENGTH = 1024 * 1024
     ANALYZE_MAX_FILE_BYTES = 64 * 1024

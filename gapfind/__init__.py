@@ -16,7 +16,13 @@ from flask.helpers import get_debug_flag
 
 from config import Config, ProductionConfig, config_from_env, load_settings, read_environment
 from gapfind import repository
-from gapfind.database import configure_sqlite, engine_options, resolve_database_uri
+from gapfind.database import (
+    DatabaseTimeouts,
+    configure_postgresql,
+    configure_sqlite,
+    engine_options,
+    resolve_database_uri,
+)
 from gapfind.errors import register_error_handlers
 from gapfind.extensions import db
 from gapfind.json_provider import OrjsonProvider
@@ -90,6 +96,9 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(
                 db.engine, app.config["SQLITE_JOURNAL_MODE"], app.config["SQLITE_BUSY_TIMEOUT"]
             )
+    else:  # no reply from PostgreSQL is awaited forever
+        with app.app_context():
+            configure_postgresql(db.engine, DatabaseTimeouts.from_config(app.config))
     init_cors(app)
 
     # Flask-Migrate brings Alembic (~6 MB per worker): bind it only for the `flask` CLI, which

@@ -15,6 +15,7 @@ from flask import Flask, Response, jsonify
 from limits.errors import StorageError
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from gapfind import messages
@@ -95,6 +96,16 @@ def service_unavailable() -> Response:
     return response
 
 
+# issue 9: SQLSTATE 25006, a write refused by a PostgreSQL that runs read-only (a hot standby,
+# default_transaction_read_only): writes are unavailable until it is writable again, like a
+# read-only SQLite file (OperationalError), not a bug of the request.
+READ_ONLY_SQLSTATE = "25006"
+
+
+def is_read_only_refusal(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == READ_ONLY_SQLSTATE
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on the app (not on blueprints, so unknown URLs are covered)."""
 
@@ -141,6 +152,11 @@ def register_error_handlers(app: Flask) -> None:
     def _database_down(error: OperationalError) -> Response:
         return unavailable(error, "database")
 
+    @app.errorhandler(PoolTimeout)
+    def _database_pool_exhausted(error: PoolTimeout) -> Response:
+        # issue 9: every pooled connection stayed busy for DATABASE_POOL_TIMEOUT seconds.
+        return unavailable(error, "database pool")
+
     @app.errorhandler(StorageError)
     def _limiter_storage_down(error: StorageError) -> Response:
         # Only reached when RATELIMIT_FAIL_OPEN is off: the operator chose to refuse traffic
@@ -150,7 +166,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        if isinstance(error, DBAPIError) and error.connection_invalidated:
+        if isinstance(error, DBAPIError) and (
+            error.connection_invalidated or is_read_only_refusal(error)
+        ):
             return unavailable(error, "database")
         log.exception("unhandled error (request %s)", request_id())
         return error_response({NON_FIELD: [HTTP_MESSAGES[500]]}, 500)

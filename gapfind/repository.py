@@ -9,7 +9,6 @@ that cannot schedule the purge.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from typing import Any, NamedTuple, cast
 
 import orjson
 from flask import current_app
-from sqlalchemy import ColumnElement, Table, delete, select, true, update
+from sqlalchemy import ColumnElement, Table, delete, select, true
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -149,6 +148,7 @@ def _driver_execute(
         sql = sql.replace("?", "%s")
     values = tuple(_driver_value(dialect, value) for value in parameters)
     dbapi_error = engine.dialect.loaded_dbapi.Error
+    invalidated = False
     try:
         connection = engine.raw_connection()
         try:
@@ -161,11 +161,20 @@ def _driver_execute(
                 cursor.close()
             if commit:
                 connection.commit()
+        except dbapi_error as error:
+            # A lost connection (server gone, or no reply in time: gapfind.postgres) must not go
+            # back to the pool, as SQLAlchemy's own execute() would not let it.
+            if engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
+                connection.invalidate(error)
+                invalidated = True
+            raise
         finally:
             connection.close()  # back to the pool, which rolls back anything left open
     except dbapi_error as error:
         # The same exception family as every other query: errors.py answers 503, not 500.
-        raise DBAPIError.instance(sql, values, error, dbapi_error) from error
+        raise DBAPIError.instance(
+            sql, values, error, dbapi_error, connection_invalidated=invalidated
+        ) from error
     return rows, count
 
 
@@ -225,35 +234,47 @@ def register_student(username: str, schedule: str) -> str:
     return token
 
 
-def _check_token(connection: Connection, username: str, token: str) -> None:
-    stored = connection.execute(
-        select(students.c.edit_token_hash).where(
-            students.c.username == username, is_live(retention_cutoff())
-        )
-    ).one_or_none()
-    if stored is None:
-        raise StudentNotFound(username)
-    expected = stored.edit_token_hash
-    if expected is None or not hmac.compare_digest(expected, hash_token(token)):
-        raise TokenMismatch(username)
+# Editing with a token is ONE conditional statement: the token check is part of the write's WHERE,
+# so no other transaction can delete the name and register it again between a check and the
+# write (on PostgreSQL the write re-evaluates its WHERE on the row it waited for, and a row
+# committed while it waited for a table lock is checked like any other). Only when nothing
+# changed does a second read tell "no such student" (404) from "wrong token" (403); what it
+# answers is true at that instant, and nothing was written either way.
+#
+# Comparing in SQL instead of hmac.compare_digest is safe: what is compared is SHA-256 of the
+# presented token against the stored SHA-256 of a 256-bit random token. A timing difference
+# could at best tell an attacker how many leading hash characters match, but the attacker
+# chooses tokens, not hashes: each further matching character multiplies the guessing needed,
+# and even the whole stored hash would not reveal a token that hashes to it. NULL (imported students
+# without a token) equals nothing, so they are refused like a wrong token.
+_REPLACE_SQL = (
+    "UPDATE students SET schedule = ?, updated_at = ?"
+    " WHERE username = ? AND edit_token_hash = ? AND updated_at >= ?"
+)
+_DELETE_SQL = "DELETE FROM students WHERE username = ? AND edit_token_hash = ? AND updated_at >= ?"
+_LIVE_SQL = "SELECT 1 FROM students WHERE username = ? AND updated_at >= ?"
+
+
+def _write_with_token(sql: str, head: tuple[Any, ...], username: str, token: str) -> None:
+    """Run an edit whose WHERE checks the token; raise what the refusal was when 0 rows changed."""
+    engine = db.engine
+    cutoff = retention_cutoff() or _EPOCH
+    values = (*head, username, hash_token(token), cutoff)
+    _, changed = _driver_execute(engine, sql, values, commit=True)
+    if changed == 1:
+        return
+    rows, _ = _driver_execute(engine, _LIVE_SQL, (username, cutoff))
+    raise TokenMismatch(username) if rows else StudentNotFound(username)
 
 
 def replace_schedule(username: str, token: str, schedule: str) -> None:
-    """Overwrite a student's schedule after checking the edit token, atomically."""
-    with write_transaction() as connection:
-        _check_token(connection, username, token)
-        connection.execute(
-            update(students)
-            .where(students.c.username == username)
-            .values(schedule=schedule, updated_at=utc_now())
-        )
+    """Overwrite a student's schedule if `token` is theirs, in one atomic statement."""
+    _write_with_token(_REPLACE_SQL, (schedule, utc_now()), username, token)
 
 
 def delete_student(username: str, token: str) -> None:
-    """Remove a student after checking the edit token; the name becomes free again."""
-    with write_transaction() as connection:
-        _check_token(connection, username, token)
-        connection.execute(delete(students).where(students.c.username == username))
+    """Remove a student if `token` is theirs (one atomic statement); the name becomes free."""
+    _write_with_token(_DELETE_SQL, (), username, token)
 
 
 def expired_usernames(older_than_days: int, now: datetime | None = None) -> list[str]:

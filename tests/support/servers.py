@@ -530,6 +530,50 @@ class PostgresServer:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
 
+    # ---- issue 9: a server that is stopped, not down --------------------------------------
+    def postmaster_pid(self) -> int:
+        """The postmaster's pid (the first line of postmaster.pid; under runuser it is not
+        the pid this class started)."""
+        return int((self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+
+    def cluster_pids(self) -> list[int]:
+        """The postmaster and its children (backends, checkpointer, ...). Each child leads a
+        process group of its own, so signalling the postmaster's group would miss them."""
+        postmaster = self.postmaster_pid()
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                # pid (comm) state ppid ...: comm may hold spaces, so split after its ")"
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[list[int]]:
+        """SIGSTOP the whole cluster (TCP connections stay open and the kernel still accepts
+        new ones, but nothing answers); SIGCONT it on exit, whatever happened. The postmaster is
+        stopped first, so it cannot fork a child that the list would miss."""
+        postmaster = self.postmaster_pid()
+        stopped: list[int] = []
+        try:
+            os.kill(postmaster, signal.SIGSTOP)
+            stopped.append(postmaster)
+            for pid in self.cluster_pids()[1:]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+            yield stopped
+        finally:
+            for pid in reversed(stopped):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+            # runuser (as root) stops itself when it sees its child stopped, and waits to be
+            # continued: continue the group this class started too.
+            if self._proc is not None:
+                _killpg(self._proc.pid, signal.SIGCONT)
+
+    # ---- end issue 9 ------------------------------------------------------------------------
+
 
 def _check_db_name(name: str) -> None:
     if not _DB_NAME.match(name):
@@ -670,12 +714,15 @@ def gunicorn_server(
     ready_path: str = "/health",
     timeout: float = GUNICORN_START_TIMEOUT,
     extra_args: Sequence[str] = (),
+    wrapper: Sequence[str] = (),
 ) -> Iterator[GunicornServer]:
     """Run ``python -m gunicorn`` on a free loopback port until the context exits.
 
     Ready once a GET of ``ready_path`` gets any HTTP response. ``env`` is merged onto
     ``os.environ``. stdout/stderr go to a temporary log (``.read_log()``) whose tail is
     part of any startup error. At exit: SIGTERM, then SIGKILL of the process group.
+    ``wrapper`` is a command that ends by exec-ing its arguments (the gunicorn command line),
+    e.g. ``unshare --mount`` to run the server in a mount namespace of its own.
     """
     control_args = _gunicorn_control_args()
     child_env = {**os.environ, **(env or {})}
@@ -686,6 +733,7 @@ def gunicorn_server(
         for attempt in range(_PORT_ATTEMPTS):
             port = free_port()
             argv = [
+                *wrapper,
                 sys.executable,
                 "-m",
                 "gunicorn",
