@@ -59,7 +59,7 @@ bench-core: $(STAMP) ## Micro-benchmark of the pure core, in process
 clean: ## Remove the virtualenv and caches (keeps instance/, the database)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 
-# --- AWS Lambda (issue 13) ----------------------------------------------------------------------
+# --- AWS Lambda ----------------------------------------------------------------------------------
 # `sam build` runs this target for deploy/aws/template.yaml (BuildMethod: makefile); ARTIFACTS_DIR
 # is where it wants the function's package. README "Deploy on AWS Lambda".
 LAMBDA_PYTHON := $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))

@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         dataset = data.build_dataset()
         reps = runner.run(settings, dataset)
-        cold = cold_start.measure(settings.app_root, settings.quick, runner.stderr_log)  # issue 13
+        cold = cold_start.measure(settings.app_root, settings.quick, runner.stderr_log)
     except (BenchError, OSError) as exc:
         print(f"\nBENCHMARK BROKEN: {exc}", file=sys.stderr)
         return 1

@@ -140,7 +140,7 @@ def seed_bulk(db_path: Path, names: Sequence[str], schedules: dict[str, str]) ->
             conn.executemany(sql, rows)
 
 
-# --------------------------------------------------------------------------- W9 (issue 12)
+# --------------------------------------------------------------------------- W9
 #: W9's calendar: a 16-week semester exported from Google Calendar, 16 weekly classes (the first
 #: three twice a week): 19 weekly meetings x 16 weeks = 304 occurrences.
 SEMESTER_WEEKS = 16

@@ -104,7 +104,7 @@ def check_user(what: str, payload: Any, name: str, schedule: str) -> None:
 
 
 def check_calendar_preview(what: str, payload: Any, calendar: str, zone_name: str) -> None:
-    """A POST /ics/preview ``payload`` must equal ``import_timetable(calendar)`` (issue 12)."""
+    """A POST /ics/preview ``payload`` must equal ``import_timetable(calendar)``."""
     from zoneinfo import ZoneInfo
 
     core = _core("timetable_import")
@@ -123,7 +123,7 @@ def check_calendar_preview(what: str, payload: Any, calendar: str, zone_name: st
         raise _mismatch(what, f"ignored {str(ignored)[:200]}, core says {expected.ignored}")
 
 
-# --- issue 11: W7 POST /blocks, W8 GET /calendar.ics ------------------------------------------
+# --- W7 POST /blocks, W8 GET /calendar.ics ------------------------------------------
 _BLOCK_KEYS = {
     "day_index",
     "day",

@@ -5,7 +5,7 @@ threads runs the app, closes connections that stay silent for `--idle-timeout` s
 holds at most `--connection-limit` of them. So a client that sends one byte and stops costs a
 socket, never a thread; gunicorn's gthread worker, which `make run` used before, gives each
 connection a thread from its first byte on, and four such clients stopped every request
-(issue 9; the measurements behind this choice: README "Serving: slow clients, limits, logs").
+(the measurements behind this choice: README "Serving: slow clients, limits, logs").
 
 Settings that differ from waitress's defaults, and why:
 

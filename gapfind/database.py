@@ -65,7 +65,7 @@ def engine_options(uri: str, app: Flask) -> dict[str, Any]:
     }
 
 
-# ---- issue 9, item 2: bounded waits on the database ------------------------------------------
+# ---- bounded waits on the database ------------------------------------------------------------
 class DatabaseTimeouts(NamedTuple):
     """Seconds a request may wait on the database before it gets a 503.
 
@@ -133,9 +133,6 @@ def _sqlite_in_memory(uri: str) -> bool:
     return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
 
 
-# ---- end of issue 9, item 2 -------------------------------------------------------------------
-
-
 def configure_sqlite(engine: Engine, journal_mode: str, busy_timeout_s: int) -> None:
     """Install the connection hooks that make SQLite safe for concurrent requests."""
     if journal_mode not in SQLITE_JOURNAL_MODES:
@@ -151,7 +148,7 @@ def configure_sqlite(engine: Engine, journal_mode: str, busy_timeout_s: int) -> 
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         cursor.execute(f"PRAGMA journal_mode = {journal_mode}")
         cursor.close()
-        record.info[SQLITE_FILE_ID] = sqlite_file_id(path)  # issue 9: for /health
+        record.info[SQLITE_FILE_ID] = sqlite_file_id(path)  # for /health
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -159,7 +156,7 @@ def configure_sqlite(engine: Engine, journal_mode: str, busy_timeout_s: int) -> 
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
-# ---- issue 9, item 8: which file a pooled SQLite connection has open -------------------------
+# ---- which file a pooled SQLite connection has open -----------------------------------------
 # A connection keeps the file it opened even after that file is deleted or replaced at its path;
 # its writes then fail (SQLite: "readonly database", the file moved). /health compares.
 SQLITE_FILE_ID = "gapfind_sqlite_file_id"
@@ -182,6 +179,3 @@ def sqlite_file_id(path: str | None) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_dev, info.st_ino
-
-
-# ---- end of issue 9, item 8 ------------------------------------------------------------------

@@ -96,7 +96,7 @@ def service_unavailable() -> Response:
     return response
 
 
-# issue 9: SQLSTATE 25006, a write refused by a PostgreSQL that runs read-only (a hot standby,
+# SQLSTATE 25006, a write refused by a PostgreSQL that runs read-only (a hot standby,
 # default_transaction_read_only): writes are unavailable until it is writable again, like a
 # read-only SQLite file (OperationalError), not a bug of the request.
 READ_ONLY_SQLSTATE = "25006"
@@ -154,7 +154,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(PoolTimeout)
     def _database_pool_exhausted(error: PoolTimeout) -> Response:
-        # issue 9: every pooled connection stayed busy for DATABASE_POOL_TIMEOUT seconds.
+        # Every pooled connection stayed busy for DATABASE_POOL_TIMEOUT seconds.
         return unavailable(error, "database pool")
 
     @app.errorhandler(StorageError)

@@ -1,5 +1,4 @@
-"""What GET /health checks: that a write would succeed now, not only that a query answers
-(issue 9, item 8).
+"""What GET /health checks: that a write would succeed now, not only that a query answers.
 
 Hosts poll /health and take an instance out of rotation on a 503, so it must fail whenever
 registrations would, and stay cheap. A write probe (BEGIN IMMEDIATE + ROLLBACK on SQLite) was

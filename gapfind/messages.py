@@ -74,7 +74,7 @@ TOKEN_MISSING = "Las credenciales de autenticación no se proveyeron."
 TOKEN_WRONG = "El token de edición no es válido para este usuario."
 USER_NOT_FOUND = "El usuario no existe"
 
-# --- issue 12: timetables imported from calendar files (.ics) ---
+# --- timetables imported from calendar files (.ics) ---
 CALENDAR_MESSAGES = {
     CalendarProblem.NOT_UTF8: "El calendario debe ser un archivo de texto UTF-8 (.ics)",
     CalendarProblem.NOT_ICALENDAR: "El archivo no es un calendario iCalendar (.ics) válido",
@@ -106,8 +106,7 @@ WEEK_OF_INVALID = "La fecha debe tener el formato AAAA-MM-DD, por ejemplo 2025-0
 BODY_MEDIA_TYPE_CALENDAR = (
     'Tipo de contenido "{media_type}" no soportado; envía el calendario como multipart/form-data.'
 )
-# --- end issue 12 ---
-# --- Meeting blocks and their calendar (POST /blocks, GET /calendar.ics; issue 11) -----------
+# --- Meeting blocks and their calendar (POST /blocks, GET /calendar.ics) ----------------------
 BAD_DURATION = "La duración debe estar entre 1 y 14 horas"
 BAD_QUORUM = "El quórum debe estar entre 2 y el número de usuarios"
 # /blocks accepts a limit of 1 (the best block), /results keeps its own BAD_LIMIT (>= 2).
@@ -143,7 +142,6 @@ MEETING_MESSAGES = {
         "Entre las fechas from y until no hay ningún día con ese day_index",
     ),
 }
-# --- end of issue 11 ---------------------------------------------------------------------------
 
 # Status-level messages, for errors that belong to no field.
 HTTP_MESSAGES = {

@@ -1,4 +1,4 @@
-"""Settings that depend on where GapFind runs, checked when the app is created (issue 13).
+"""Settings that depend on where GapFind runs, checked when the app is created.
 
 Some settings that are right on a long-running server are wrong inside AWS Lambda, and there a
 wrong one shows up late and quietly: a SQLite file that vanishes when the execution environment

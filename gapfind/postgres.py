@@ -1,4 +1,4 @@
-"""PostgreSQL connections that never wait for an answer forever (issue 9, item 2).
+"""PostgreSQL connections that never wait for an answer forever.
 
 A server that is stopped rather than down (a frozen process or VM, a host under swap death)
 keeps its TCP connections open: its kernel accepts connections and acknowledges whatever is sent,

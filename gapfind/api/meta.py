@@ -32,7 +32,7 @@ bp = Blueprint("meta", __name__)
 )
 def health() -> Response:
     try:
-        check_database()  # issue 9: what a write would meet (gapfind.health)
+        check_database()  # what a write would meet (gapfind.health)
     except Exception as error:  # any failure to reach the database means "not healthy"
         return unavailable(error, "database (health check)")
     return jsonify(status="ok")
