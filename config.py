@@ -39,9 +39,9 @@ class Config:
     # shared memory, so it is for a local disk only.
     SQLITE_JOURNAL_MODE = "PERSIST"
     SQLITE_BUSY_TIMEOUT = 15
-    # Bounded waits on the database, in seconds (gapfind.database): a stopped (not crashed)
-    # PostgreSQL leaves connections open that never answer; each wait has a bound, after which
-    # the request gets a 503 and the connection is dropped. A statement timeout of 0 keeps the
+    # Bounded waits on the database, in seconds (gapfind.persistence.database): a stopped (not
+    # crashed) PostgreSQL leaves connections open that never answer; each wait has a bound, after
+    # which the request gets a 503 and the connection is dropped. A statement timeout of 0 keeps the
     # server's own setting.
     DATABASE_CONNECT_TIMEOUT = 3
     DATABASE_STATEMENT_TIMEOUT = 5

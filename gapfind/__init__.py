@@ -15,17 +15,17 @@ from flask import Flask
 from flask.helpers import get_debug_flag
 
 from config import Config, ProductionConfig, config_from_env, load_settings, read_environment
-from gapfind import repository
-from gapfind.database import (
+from gapfind.errors import register_error_handlers
+from gapfind.extensions import db
+from gapfind.json_provider import OrjsonProvider
+from gapfind.persistence import repository
+from gapfind.persistence.database import (
     DatabaseTimeouts,
     configure_postgresql,
     configure_sqlite,
     engine_options,
     resolve_database_uri,
 )
-from gapfind.errors import register_error_handlers
-from gapfind.extensions import db
-from gapfind.json_provider import OrjsonProvider
 from gapfind.platform import check_platform, on_aws_lambda
 from gapfind.ratelimit import init_limiter
 from gapfind.retention import register_retention

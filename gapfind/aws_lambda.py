@@ -20,7 +20,7 @@ from typing import Any
 from apig_wsgi import make_lambda_handler
 from flask import Flask
 
-from gapfind import repository
+from gapfind.persistence import repository
 
 log = logging.getLogger("gapfind")
 

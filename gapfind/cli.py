@@ -4,8 +4,8 @@ Shared hosts give operators a console and `flask`, not cron endpoints, so everyt
 operator does to the data is a command here: moving students in from the old deployments and
 out again, looking one up, issuing a lost edit token, retention and backups. The commands are
 thin: they parse arguments, call and print. Reading, checking and exporting records live in
-gapfind.transfer, every query in gapfind.repository and gapfind.repository_admin, and the
-SQLite copy in gapfind.backup.
+gapfind.transfer, every query in gapfind.persistence.repository and
+gapfind.persistence.repository_admin, and the SQLite copy in gapfind.persistence.backup.
 
 Exit status: 0 on success; 1 when a student is unknown, a backup cannot be made, or an import
 rejected some records (the valid ones are still written); 2 when the command line or the
@@ -24,11 +24,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from gapfind import backup, core, repository, repository_admin
+from gapfind import core
 from gapfind.core import GapOptions, find_gaps, render_grid, weekday_availability
 from gapfind.extensions import db
-from gapfind.models import Student
-from gapfind.repository_admin import BatchOutcome
+from gapfind.persistence import backup, repository, repository_admin
+from gapfind.persistence.models import Student
+from gapfind.persistence.repository_admin import BatchOutcome
 from gapfind.transfer.export import EXPORTERS
 from gapfind.transfer.records import RawRecord, Record, Rejection, validate
 from gapfind.transfer.sources import FORMATS, REDIS_KEY, SourceError, read_redis_hash, read_source

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from gapfind import messages
 from gapfind.core.meeting_calendar import InvalidMeeting
 from gapfind.messages import HTTP_MESSAGES
-from gapfind.repository import StudentNotFound, TokenMismatch, UsernameTaken
+from gapfind.persistence.repository import StudentNotFound, TokenMismatch, UsernameTaken
 from gapfind.web.envelope import request_id
 
 log = logging.getLogger("gapfind.errors")

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
-from gapfind import messages, repository, schemas
+from gapfind import messages, schemas
 from gapfind.api.multipart import MalformedMultipart, parse_form_data
 from gapfind.api.operations import Operation, endpoint
 from gapfind.api.operations import Response as Doc
@@ -26,6 +26,7 @@ from gapfind.core.timetable_import import (
     import_timetable,
 )
 from gapfind.errors import ApiError
+from gapfind.persistence import repository
 from gapfind.ratelimit import write_limited
 from gapfind.timezone import campus_zone
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from gapfind import messages, repository, schemas
+from gapfind import messages, schemas
 from gapfind.api.bodies import analyze_body
 from gapfind.api.operations import INVALID, Operation, endpoint
 from gapfind.api.operations import Response as Doc
@@ -15,6 +15,7 @@ from gapfind.core.gaps import Gap, GapOptions, find_gaps
 from gapfind.core.grid import DAY_LABELS, HOUR_LABELS
 from gapfind.core.usernames import distinct_names, username_key
 from gapfind.errors import ApiError
+from gapfind.persistence import repository
 
 bp = Blueprint("gaps", __name__)
 

@@ -8,7 +8,7 @@ from gapfind import schemas
 from gapfind.api.operations import Operation, endpoint
 from gapfind.api.operations import Response as Doc
 from gapfind.errors import unavailable
-from gapfind.health import check_database
+from gapfind.persistence.health import check_database
 from gapfind.ratelimit import exempt
 
 bp = Blueprint("meta", __name__)
@@ -32,7 +32,7 @@ bp = Blueprint("meta", __name__)
 )
 def health() -> Response:
     try:
-        check_database()  # what a write would meet (gapfind.health)
+        check_database()  # what a write would meet (gapfind.persistence.health)
     except Exception as error:  # any failure to reach the database means "not healthy"
         return unavailable(error, "database (health check)")
     return jsonify(status="ok")

@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from gapfind import messages, repository, schemas
+from gapfind import messages, schemas
 from gapfind.api import calendar_import
 from gapfind.api.operations import INVALID, NOT_FOUND, Operation, endpoint
 from gapfind.api.operations import Response as Doc
 from gapfind.core.grid import schedule_from_indices
 from gapfind.core.usernames import username_key
 from gapfind.errors import ApiError
+from gapfind.persistence import repository
 from gapfind.ratelimit import write_limited
 
 bp = Blueprint("schedules", __name__)

@@ -4,6 +4,6 @@
 sources.py reads the old deployments' data (a JSON object, a Django dump, a CSV, a live Redis
 hash) into raw records; records.py checks each one with the API's own fields and messages;
 export.py writes students back out. Nothing here needs a Flask app or touches the database:
-gapfind.repository_admin writes the accepted records in batches and reads the rows to export,
-so the CLI decides when each transaction begins and ends.
+gapfind.persistence.repository_admin writes the accepted records in batches and reads the rows to
+export, so the CLI decides when each transaction begins and ends.
 """

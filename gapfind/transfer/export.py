@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Callable, Iterable
 
-from gapfind.repository_admin import ExportRow
+from gapfind.persistence.repository_admin import ExportRow
 
 
 def export_json(rows: Iterable[ExportRow]) -> str:

@@ -19,7 +19,7 @@ from marshmallow import ValidationError, fields
 
 from gapfind.errors import NON_FIELD
 from gapfind.messages import BAD_DATE, DUPLICATE, EXISTS
-from gapfind.repository import utc
+from gapfind.persistence.repository import utc
 from gapfind.schemas import ApiSchema, StoredSchedule, Username
 
 

@@ -21,7 +21,7 @@ from gapfind.messages import (
     NOT_A_STRING,
     TOO_FEW_KNOWN_USERS,
 )
-from gapfind.models import Student, utc_now
+from gapfind.persistence.models import Student, utc_now
 from tests.examples import WORKED_A, WORKED_B
 from tests.support.students import Students
 

@@ -21,7 +21,7 @@ from marshmallow import RAISE, Schema
 
 from gapfind import schemas
 from gapfind.extensions import db
-from gapfind.models import Student
+from gapfind.persistence.models import Student
 from tests import ics_fixtures as ics
 
 GOOGLE_WEEK = [[0, 0], [0, 2], [1, 0], [1, 2], [6, 1], [6, 3], [7, 1], [7, 3], [8, 1], [8, 3]]

@@ -30,10 +30,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, event, insert, text, update
 
-from gapfind import create_app, repository
+from gapfind import create_app
 from gapfind.core.grid import schedule_from_indices
 from gapfind.extensions import db
 from gapfind.messages import TOKEN_WRONG, USER_NOT_FOUND
+from gapfind.persistence import repository
 from tests.support.servers import PostgresServer
 
 HANG = 30.0  # a hang detector, not a performance threshold

@@ -20,7 +20,7 @@ from gapfind.messages import (
     USERNAME_MESSAGES,
     USERNAME_TAKEN,
 )
-from gapfind.models import Student
+from gapfind.persistence.models import Student
 from tests.support.students import Students
 
 EMPTY_NAME = USERNAME_MESSAGES[UsernameProblem.EMPTY]

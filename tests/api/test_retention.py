@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from gapfind import messages
 from gapfind.extensions import db
-from gapfind.repository import students
+from gapfind.persistence.repository import students
 from tests.support.students import Students
 
 DAYS = 180

@@ -13,8 +13,8 @@ from flask import Flask
 from sqlalchemy import delete
 
 from gapfind.extensions import db
-from gapfind.models import utc_now
-from gapfind.repository import students
+from gapfind.persistence.models import utc_now
+from gapfind.persistence.repository import students
 from tests.support.flask_command import FlaskCommand
 from tests.support.student_table import StudentTable
 from tests.support.weeks import EMPTY, EVERY_OTHER, FULL, MONDAYS

@@ -12,8 +12,8 @@ from flask import Flask
 
 from gapfind import messages
 from gapfind.messages import NOT_A_STRING, NOT_AN_OBJECT, NULL, REQUIRED
-from gapfind.models import utc_now
-from gapfind.repository_admin import BATCH_SIZE, batches
+from gapfind.persistence.models import utc_now
+from gapfind.persistence.repository_admin import BATCH_SIZE, batches
 from tests.support.flask_command import FlaskCommand
 from tests.support.student_table import StudentTable
 from tests.support.weeks import EMPTY, EVERY_OTHER, FULL, MONDAYS

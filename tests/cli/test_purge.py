@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from flask import Flask
 
-from gapfind import repository
-from gapfind.models import utc_now
+from gapfind.persistence import repository
+from gapfind.persistence.models import utc_now
 from tests.support.flask_command import FlaskCommand
 from tests.support.student_table import StudentTable
 from tests.support.weeks import EMPTY

@@ -13,7 +13,7 @@ from flask import Flask
 from gapfind import core
 from gapfind.core import render_grid
 from gapfind.extensions import db
-from gapfind.models import Student
+from gapfind.persistence.models import Student
 from tests.support.student_table import StudentTable
 from tests.support.weeks import EVERY_OTHER, MONDAYS
 

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from gapfind.core import render_grid
-from gapfind.models import utc_now
-from gapfind.repository import hash_token
+from gapfind.persistence.models import utc_now
+from gapfind.persistence.repository import hash_token
 from tests.support.flask_command import FlaskCommand
 from tests.support.student_table import StudentTable
 from tests.support.students import Students

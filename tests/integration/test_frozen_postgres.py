@@ -8,8 +8,8 @@ timeout is a hang detector, not a performance threshold), and once the cluster r
 (SIGCONT, always, in a finally) the same requests answer 200/201 without a restart of the app.
 
 The fence: stock psycopg, even with TCP keepalives and tcp_user_timeout as tight as libpq allows,
-waits for the frozen server for as long as it stays frozen, which is why gapfind.postgres gives
-every wait a deadline of its own.
+waits for the frozen server for as long as it stays frozen, which is why
+gapfind.persistence.postgres gives every wait a deadline of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from gapfind.messages import HTTP_MESSAGES
-from gapfind.postgres import BoundedConnection
+from gapfind.persistence.postgres import BoundedConnection
 from tests.integration import Reply, app_env, call, served_gapfind
 from tests.support.servers import (
     REQUIRE_SERVICES_ENV,

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from gapfind import create_app
 from gapfind.aws_lambda import PURGE_EVENT, make_handler
 from gapfind.extensions import db
-from gapfind.repository import students
+from gapfind.persistence.repository import students
 from tests.lambda_.events import http_api_event
 from tests.web import unreachable_database_url
 

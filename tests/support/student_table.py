@@ -15,8 +15,8 @@ from flask import Flask
 from sqlalchemy import insert, select, update
 
 from gapfind.extensions import db
-from gapfind.models import utc_now
-from gapfind.repository import students, utc
+from gapfind.persistence.models import utc_now
+from gapfind.persistence.repository import students, utc
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gapfind.repository_admin import ExportRow
+from gapfind.persistence.repository_admin import ExportRow
 from gapfind.transfer.export import EXPORTERS, export_csv, export_json
 from gapfind.transfer.records import Record, validate
 from gapfind.transfer.sources import read_source

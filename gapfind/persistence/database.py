@@ -38,7 +38,7 @@ def resolve_database_uri(app: Flask) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
-    # The hot-path SQL (gapfind.repository) is written for these two and tested on both.
+    # The hot-path SQL (gapfind.persistence.repository) is written for these two and tested on both.
     if not url.startswith(("sqlite:", "postgresql+psycopg:")):
         raise ValueError(
             "DATABASE_URL must name SQLite (sqlite:///...) or PostgreSQL (postgresql://...)"
@@ -96,9 +96,10 @@ class DatabaseTimeouts(NamedTuple):
 
     @property
     def reply(self) -> float | None:
-        """How long psycopg waits for any answer (gapfind.postgres): the statement timeout plus a
-        second for the server's own timeout error to arrive. A reply that has not come by then
-        will not come: the server is not running statements at all. None when unbounded."""
+        """How long psycopg waits for any answer (gapfind.persistence.postgres): the statement
+        timeout plus a second for the server's own timeout error to arrive. A reply that has not
+        come by then will not come: the server is not running statements at all. None when
+        unbounded."""
         return self.statement + 1.0 if self.statement > 0 else None
 
 
@@ -115,7 +116,9 @@ def postgresql_connect_args(uri: str, timeouts: DatabaseTimeouts) -> dict[str, A
 
 def configure_postgresql(engine: Engine, timeouts: DatabaseTimeouts) -> None:
     """Open every connection as a BoundedConnection, so that no reply is awaited forever."""
-    from gapfind.postgres import BoundedConnection  # psycopg: only for PostgreSQL deployments
+    from gapfind.persistence.postgres import (
+        BoundedConnection,  # psycopg: only for PostgreSQL deployments
+    )
 
     reply = timeouts.reply
 

@@ -21,9 +21,9 @@ from sqlalchemy import ColumnElement, Table, delete, select, true
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from gapfind.database import WRITE_TRANSACTION
 from gapfind.extensions import db
-from gapfind.models import Student, utc_now
+from gapfind.persistence.database import WRITE_TRANSACTION
+from gapfind.persistence.models import Student, utc_now
 
 # A declarative class with __tablename__ maps a Table; SQLAlchemy types __table__ as the more
 # general FromClause.
@@ -70,7 +70,7 @@ def is_live(cutoff: datetime | None) -> ColumnElement[bool]:
 
 @contextmanager
 def write_transaction() -> Iterator[Connection]:
-    """A transaction that takes SQLite's write lock at BEGIN (see gapfind.database)."""
+    """A transaction that takes SQLite's write lock at BEGIN (see gapfind.persistence.database)."""
     with db.engine.connect() as connection:
         connection.execution_options(**{WRITE_TRANSACTION: True})
         with connection.begin():
@@ -162,8 +162,8 @@ def _driver_execute(
             if commit:
                 connection.commit()
         except dbapi_error as error:
-            # A lost connection (server gone, or no reply in time: gapfind.postgres) must not go
-            # back to the pool, as SQLAlchemy's own execute() would not let it.
+            # A lost connection (server gone, or no reply in time: gapfind.persistence.postgres)
+            # must not go back to the pool, as SQLAlchemy's own execute() would not let it.
             if engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
                 connection.invalidate(error)
                 invalidated = True
@@ -182,7 +182,7 @@ def _query_live(statements: dict[str, str], names: list[str]) -> list[Any]:
     """Rows of the dialect's statement for a list of names among the live students (the
     statement takes the names, then the retention cutoff)."""
     engine = db.engine
-    sql = statements[engine.dialect.name]  # SQLite or PostgreSQL (gapfind.database)
+    sql = statements[engine.dialect.name]  # SQLite or PostgreSQL (gapfind.persistence.database)
     rows, _ = _driver_execute(engine, sql, (names, retention_cutoff() or _EPOCH))
     return rows
 

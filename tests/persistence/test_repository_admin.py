@@ -1,5 +1,5 @@
-"""The operator's queries and writes (gapfind.repository_admin) on SQLite and PostgreSQL: what
-each returns, what it leaves in the table, and when import batches commit."""
+"""The operator's queries and writes (gapfind.persistence.repository_admin) on SQLite and
+PostgreSQL: what each returns, what it leaves in the table, and when import batches commit."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
 
-from gapfind import repository_admin
 from gapfind.extensions import db
-from gapfind.models import utc_now
-from gapfind.repository import hash_token, students, utc, write_transaction
-from gapfind.repository_admin import BATCH_SIZE, ExportRow, StudentDetails, StudentStats
+from gapfind.persistence import repository_admin
+from gapfind.persistence.models import utc_now
+from gapfind.persistence.repository import hash_token, students, utc, write_transaction
+from gapfind.persistence.repository_admin import BATCH_SIZE, ExportRow, StudentDetails, StudentStats
 from gapfind.transfer.records import Record
 
 WEEK = "01" * 49

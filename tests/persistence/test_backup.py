@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from gapfind.backup import BackupError, sqlite_file
+from gapfind.persistence.backup import BackupError, sqlite_file
 
 
 @pytest.mark.parametrize(

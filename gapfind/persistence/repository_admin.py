@@ -1,7 +1,7 @@
 """Queries and writes on the students table that only the operator's commands make.
 
-gapfind.repository holds what the API needs; this module holds what `flask users ...` does
-beside it: looking one student up with dates, issuing an edit token without the old one,
+gapfind.persistence.repository holds what the API needs; this module holds what `flask users ...`
+does beside it: looking one student up with dates, issuing an edit token without the old one,
 deleting without a token, counting the table, writing imported records in batches and reading
 the rows to export. They use SQLAlchemy Core like the API's cold paths, and keep the same rule:
 an expired student is absent to every lookup, so an operator never sees (or exports, or resets
@@ -20,8 +20,8 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from gapfind.extensions import db
-from gapfind.models import utc_now
-from gapfind.repository import (
+from gapfind.persistence.models import utc_now
+from gapfind.persistence.repository import (
     hash_token,
     is_live,
     new_edit_token,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gapfind import create_app
-from gapfind.database import resolve_database_uri
+from gapfind.persistence.database import resolve_database_uri
 
 
 @pytest.mark.parametrize(

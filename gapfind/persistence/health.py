@@ -12,9 +12,9 @@ failure that made /health lie. Instead:
   removed in the folder on every write under DELETE; PERSIST and TRUNCATE keep it; WAL keeps
   -wal/-shm while connections are open; MEMORY needs none) - a handful of stat/access calls,
   made before connecting, so the check never creates a missing file; then, on a pooled
-  connection, that the file it has open is still the one at the path (gapfind.database records
-  it at connect: a connection keeps a deleted or replaced file open, and its writes fail), and a
-  statement on the students table (a new connection creates an empty file where the old one
+  connection, that the file it has open is still the one at the path (gapfind.persistence.database
+  records it at connect: a connection keeps a deleted or replaced file open, and its writes fail),
+  and a statement on the students table (a new connection creates an empty file where the old one
   was: "no such table" is a 503 too).
 - PostgreSQL: one round trip, `SHOW transaction_read_only`: "on" for a hot standby and for
   `default_transaction_read_only`, where every write fails.
@@ -29,8 +29,8 @@ import os
 
 from flask import current_app
 
-from gapfind.database import SQLITE_FILE_ID, sqlite_file_id, sqlite_file_path
 from gapfind.extensions import db
+from gapfind.persistence.database import SQLITE_FILE_ID, sqlite_file_id, sqlite_file_path
 
 # Journal files SQLite keeps between writes, per journal mode; None: it creates and deletes them
 # in the database's folder, so that folder must be writable.
