@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import TypeGuard
 
+from gapfind.core.problems import DomainError
+
 HOURS_PER_DAY = 14
 DAYS_PER_WEEK = 7
 SLOT_COUNT = HOURS_PER_DAY * DAYS_PER_WEEK
@@ -71,12 +73,8 @@ class IndicesProblem(Enum):
     BAD_DAY = "bad_day"
 
 
-class InvalidIndices(ValueError):
-    """Carries an IndicesProblem so callers can branch on it instead of parsing text."""
-
-    def __init__(self, problem: IndicesProblem) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
+class InvalidIndices(DomainError[IndicesProblem]):
+    """A list of (hour, day) pairs that is no schedule."""
 
 
 def slot_index(hour_index: int, day_index: int) -> int:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from gapfind.core.grid import DAYS_PER_WEEK, HOURS_PER_DAY, slot_start_minute
+from gapfind.core.problems import DomainError
 
 if TYPE_CHECKING:
     from icalendar import Calendar, Event, Timezone
@@ -72,12 +73,8 @@ class MeetingProblem(Enum):
     NO_OCCURRENCE = "no_occurrence"
 
 
-class InvalidMeeting(ValueError):
-    """Carries a MeetingProblem so callers can branch on it instead of parsing text."""
-
-    def __init__(self, problem: MeetingProblem) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
+class InvalidMeeting(DomainError[MeetingProblem]):
+    """Parameters that are each valid but make no meeting."""
 
 
 @dataclass(frozen=True, slots=True)

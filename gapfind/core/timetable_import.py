@@ -39,6 +39,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from gapfind.core.grid import HOURS_PER_DAY, SLOT_COUNT, slot_index, slot_start_minute
+from gapfind.core.problems import DomainError
 
 DEFAULT_MAX_OCCURRENCES = 5000
 #: Weeks examined before and after the anchor week (the week of the latest timed start).
@@ -85,12 +86,11 @@ class CalendarProblem(Enum):
     NO_CLASSES = "no_classes"
 
 
-class CalendarImportError(ValueError):
+class CalendarImportError(DomainError[CalendarProblem]):
     """The file cannot be imported; `summary` names the offending event when one is known."""
 
     def __init__(self, problem: CalendarProblem, summary: str | None = None) -> None:
-        super().__init__(problem.value if summary is None else f"{problem.value}: {summary}")
-        self.problem = problem
+        super().__init__(problem, summary)
         self.summary = summary
 
 
