@@ -55,6 +55,13 @@ def username_key(name: str) -> str | None:
     return normalize_username(name) if is_valid_username(name) else None
 
 
+# The same rule in JSON Schema's terms, for the OpenAPI document clients generate code from.
+# ECMA-262 patterns match anywhere, so they are anchored (`$` there is the end of the text, as
+# fullmatch is here). A valid name, and the stored (lowercase) form the API answers with.
+USERNAME_SCHEMA_PATTERN = f"^{USERNAME_PATTERN}$"
+STORED_USERNAME_SCHEMA_PATTERN = f"^[a-z]{{1,{USERNAME_MAX_LENGTH}}}$"
+
+
 def username_keys(names: Iterable[str]) -> list[str | None]:
     """username_key of each name, in order.
 

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gapfind.core import usernames as usernames_module
 from gapfind.core.usernames import (
+    STORED_USERNAME_SCHEMA_PATTERN,
     USERNAME_MAX_LENGTH,
+    USERNAME_SCHEMA_PATTERN,
     UsernameProblem,
     is_valid_username,
     normalize_username,
@@ -142,3 +146,27 @@ def test_every_form_of_the_rule_agrees_with_brute_force(name: str) -> None:
         assert problem is UsernameProblem.TOO_LONG
     elif not valid:
         assert problem is UsernameProblem.NOT_LETTERS
+
+
+# Names near the rules' edges: letters of both cases, the lengths around the limit, a trailing
+# line break (where Python's `$` and JSON Schema's differ), non-ASCII letters, digits.
+_EDGE_NAMES = st.text(
+    alphabet=st.sampled_from(["a", "Z", "k", "\n", " ", "1", "\u00e9", "\u212a", "_"]),
+    max_size=USERNAME_MAX_LENGTH + 3,
+) | st.integers(USERNAME_MAX_LENGTH - 1, USERNAME_MAX_LENGTH + 1).map(lambda n: "a" * n)
+
+
+@given(_EDGE_NAMES)
+def test_username_pattern_is_the_rule(name: str) -> None:
+    """The OpenAPI pattern accepts exactly the valid names. fullmatch of an anchored pattern is
+    JSON Schema's (ECMA-262) reading, where "ana\\n" does not match `^[A-Za-z]+$`."""
+    assert bool(re.fullmatch(USERNAME_SCHEMA_PATTERN, name)) == is_valid_username(name)
+
+
+@given(_EDGE_NAMES)
+def test_username_key_pattern_is_the_stored_form(name: str) -> None:
+    """What the API answers with: the key of a valid name, and nothing else."""
+    key = username_key(name)
+    if key is not None:
+        assert re.fullmatch(STORED_USERNAME_SCHEMA_PATTERN, key)
+    assert bool(re.fullmatch(STORED_USERNAME_SCHEMA_PATTERN, name)) == (key == name)
