@@ -13,19 +13,33 @@ import re
 from datetime import date
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from gapfind.core.grid import (
     DAY_END_LABEL,
     DAY_LABELS,
+    DAYS_PER_WEEK,
     HOUR_LABELS,
+    HOURS_PER_DAY,
     SLOT_COUNT,
+    WEEKDAY_COUNT,
     InvalidIndices,
     is_schedule,
 )
 from gapfind.core.grid import validate_indices as core_validate_indices
 from gapfind.core.meeting_calendar import DEFAULT_TITLE, TITLE_MAX_LENGTH, title_problem
 from gapfind.core.usernames import (
+    STORED_USERNAME_SCHEMA_PATTERN,
+    USERNAME_MAX_LENGTH,
+    USERNAME_SCHEMA_PATTERN,
     normalize_username,
     username_keys,
     username_problem,
@@ -81,6 +95,47 @@ class ApiSchema(Schema):
     error_messages = {"type": NOT_AN_OBJECT}
 
 
+# --------------------------------------------------------------------------- documentation
+# What the OpenAPI document says each field accepts, derived from the core's constants. Clients
+# generate code from the document, so it states the parsers' real rules (tests/api/test_openapi.py
+# sends each documented edge through the API).
+
+# A valid username, in JSON Schema terms.
+USERNAME_DOC = {
+    "pattern": USERNAME_SCHEMA_PATTERN,
+    "minLength": 1,
+    "maxLength": USERNAME_MAX_LENGTH,
+}
+HOUR_INDEX_DOC = {"minimum": 0, "maximum": HOURS_PER_DAY - 1}
+DAY_INDEX_DOC = {"minimum": 0, "maximum": DAYS_PER_WEEK - 1}
+# Around a numeric string, the white space str.strip removes that JSON Schema can name.
+_SPACE = r"[ \t\n\r\f\v]*"
+# Ranges are spelt out value by value (the API's are 0..6, 0..13, 1..14, >= 1, >= 2): past this
+# many values a pattern would say more than it helps.
+_MOST_SPELT_OUT = 1000
+
+
+def decimal_pattern(minimum: int, maximum: int | None) -> str:
+    """The numeric strings WholeNumber reads as minimum..maximum (or more), as a JSON Schema
+    pattern: decimal digits (leading zeros allowed) with optional white space around."""
+    if maximum is None:
+        digits = len(str(minimum))
+        top = 10**digits - 1  # and any number of more digits
+    else:
+        top = maximum
+    if top - minimum >= _MOST_SPELT_OUT:
+        return f"^{_SPACE}[0-9]+{_SPACE}$"
+    values = [str(value) for value in range(top, minimum - 1, -1)]
+    if maximum is None:
+        values.insert(0, f"[1-9][0-9]{{{digits},}}")
+    return f"^{_SPACE}0*(?:{'|'.join(values)}){_SPACE}$"
+
+
+class AcceptsSeveralTypes:
+    """Marks a field whose JSON may be of several types (its metadata gives the `oneOf`): the
+    OpenAPI builder gives such a field no single `type` of its own."""
+
+
 # --------------------------------------------------------------------------- custom fields
 
 
@@ -88,6 +143,7 @@ class Username(fields.String):
     """A single username: validated by the core rules, returned lowercase."""
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs["metadata"] = {**USERNAME_DOC, **kwargs.get("metadata", {})}
         super().__init__(error_messages={**BASE_ERRORS, "invalid": NOT_A_STRING}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -102,11 +158,31 @@ class IndexPairs(fields.List):
     """list_of_indices: [[hour_index, day_index], ...] checked by the core, duplicates collapse."""
 
     def __init__(self, **kwargs: Any) -> None:
-        pair = fields.List(fields.Integer(), metadata={"minItems": 2, "maxItems": 2})
+        # OpenAPI 3.0 has no per-position item schemas: `items` bounds both numbers by the hours'
+        # range, and x-prefixItems (JSON Schema 2020-12's keyword) gives each position its own.
+        pair = fields.List(
+            fields.Integer(metadata=HOUR_INDEX_DOC),
+            metadata={
+                "description": (
+                    f"[índice de la hora 0..{HOURS_PER_DAY - 1}, "
+                    f"índice del día 0..{DAYS_PER_WEEK - 1}]; enteros JSON, no booleanos."
+                ),
+                "minItems": 2,
+                "maxItems": 2,
+                "x-prefixItems": [
+                    {"type": "integer", **HOUR_INDEX_DOC},
+                    {"type": "integer", **DAY_INDEX_DOC},
+                ],
+            },
+        )
         metadata = {
-            "description": "Pares [índice de la hora 0..13, índice del día 0..6] con clase.",
+            "description": (
+                f"Pares [índice de la hora 0..{HOURS_PER_DAY - 1}, índice del día "
+                f"0..{DAYS_PER_WEEK - 1}] con clase; a lo sumo {SLOT_COUNT} pares contando "
+                "los repetidos, que cuentan una vez."
+            ),
             "minItems": 1,
-            "maxItems": 98,
+            "maxItems": SLOT_COUNT,
             "example": [[0, 1], [1, 1]],
         }
         super().__init__(pair, error_messages=BASE_ERRORS, metadata=metadata, **kwargs)
@@ -123,7 +199,9 @@ class UsernameList(fields.List):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
-            fields.String(), error_messages={**BASE_ERRORS, "invalid": NOT_A_LIST}, **kwargs
+            fields.String(metadata=USERNAME_DOC),
+            error_messages={**BASE_ERRORS, "invalid": NOT_A_LIST},
+            **kwargs,
         )
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
@@ -155,7 +233,7 @@ class UsernameList(fields.List):
         return list(names)
 
 
-class WholeNumber(fields.Integer):
+class WholeNumber(AcceptsSeveralTypes, fields.Integer):
     """An integer from `minimum` (to `maximum`); clients send a number or a numeric string (a
     query string only has strings), and every way of getting it wrong has the one message."""
 
@@ -165,7 +243,11 @@ class WholeNumber(fields.Integer):
         bounds = (
             {"minimum": minimum} if maximum is None else {"minimum": minimum, "maximum": maximum}
         )
-        metadata = {**bounds, **kwargs.pop("metadata", {})}
+        number: dict[str, Any] = {"type": "integer", **bounds}
+        if kwargs.get("allow_none"):
+            number["nullable"] = True
+        text = {"type": "string", "pattern": decimal_pattern(minimum, maximum)}
+        metadata = {"oneOf": [number, text], **kwargs.pop("metadata", {})}
         super().__init__(
             error_messages={**BASE_ERRORS, "invalid": message}, metadata=metadata, **kwargs
         )
@@ -201,7 +283,14 @@ class GroupLimit(WholeNumber):
             minimum,
             allow_none=True,
             load_default=None,
-            metadata={"example": 10},
+            metadata={
+                "description": (
+                    f"Cuántos devolver como máximo: un entero >= {minimum} (también "
+                    f"{minimum}.0), o el mismo número como texto (el cliente GFind lo envía "
+                    "así); null: todos."
+                ),
+                "example": 10,
+            },
             **kwargs,
         )
 
@@ -211,11 +300,16 @@ class DayIndices(fields.List):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
-            fields.Integer(metadata={"minimum": 0, "maximum": 6}),
+            fields.Integer(metadata=DAY_INDEX_DOC),
             allow_none=True,
             load_default=None,
             error_messages={**BASE_ERRORS, "invalid": NOT_A_LIST},
-            metadata={"minItems": 1, "maxItems": 7, "example": [5, 6]},
+            metadata={
+                "description": "Días sin huecos (0 = Lunes); los repetidos cuentan una vez.",
+                "minItems": 1,
+                "maxItems": DAYS_PER_WEEK,
+                "example": [5, 6],
+            },
             **kwargs,
         )
 
@@ -232,17 +326,37 @@ class DayIndices(fields.List):
         return frozenset(value)
 
 
+class Flag(AcceptsSeveralTypes, fields.Boolean):
+    """A boolean option as marshmallow reads it: besides true/false, its usual spellings."""
+
+
+# The spellings marshmallow's Boolean reads besides true and false, as the document lists them.
+FLAG_STRINGS = sorted(v for v in Flag.truthy | Flag.falsy if isinstance(v, str))
+FLAG_NUMBERS = sorted(v for v in Flag.truthy | Flag.falsy if isinstance(v, int))
+
+
 def boolean(default: bool, description: str) -> fields.Boolean:
     """An optional flag; null means the default, as the old clients sometimes send it."""
-    return fields.Boolean(
+    return Flag(
         load_default=default,
         allow_none=True,
         error_messages={**BASE_ERRORS, "invalid": NOT_A_BOOLEAN},
-        metadata={"description": description, "default": default},
+        metadata={
+            "description": (
+                f"{description} null: el valor por defecto. También se aceptan 1/0 y los "
+                'textos "true"/"false", "yes"/"no", "on"/"off", "t"/"f", "y"/"n", "1"/"0".'
+            ),
+            "default": default,
+            "oneOf": [
+                {"type": "boolean", "nullable": True},
+                {"type": "string", "enum": FLAG_STRINGS},
+                {"type": "number", "enum": FLAG_NUMBERS},
+            ],
+        },
     )
 
 
-class UsernameSource(fields.Field):
+class UsernameSource(AcceptsSeveralTypes, fields.Field):
     """/analyze names: a JSON list, a comma-separated string, or repeated form fields.
 
     Names are trimmed here (a hand-typed "ana, bob" is normal) and kept as given otherwise:
@@ -255,8 +369,12 @@ class UsernameSource(fields.Field):
             allow_none=True,
             error_messages={**BASE_ERRORS, "invalid": NOT_A_LIST},
             metadata={
+                "description": (
+                    "Nombres (los inválidos o desconocidos se listan en users_not_found): una "
+                    "lista, o un texto de nombres separados por comas; null: ninguno."
+                ),
                 "oneOf": [
-                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "array", "items": {"type": "string"}, "nullable": True},
                     {"type": "string", "description": "Nombres separados por comas"},
                 ],
                 "example": ["ana", "bob", "carla"],
@@ -300,7 +418,7 @@ class StoredSchedule(fields.String):
 class RegisterRequest(ApiSchema):
     """POST /manual."""
 
-    username = Username(required=True, metadata={"example": "ana", "maxLength": 30})
+    username = Username(required=True, metadata={"example": "ana"})
     list_of_indices = IndexPairs(required=True)
 
 
@@ -314,7 +432,15 @@ class ResultsRequest(ApiSchema):
     """POST /results."""
 
     usernames = UsernameList(
-        required=True, metadata={"minItems": 2, "example": ["ana", "bob", "carla"]}
+        required=True,
+        metadata={
+            "description": (
+                "Al menos dos nombres distintos sin contar mayúsculas; el servidor fija cuántos "
+                "a lo sumo (RESULTS_MAX_USERNAMES, 500 por defecto)."
+            ),
+            "minItems": 2,
+            "example": ["ana", "bob", "carla"],
+        },
     )
     compute_sd = boolean(False, "Penaliza los huecos con distancias dispares entre los usuarios.")
     no_classes_day = boolean(False, "Cuenta un día sin clases como disponible.")
@@ -339,19 +465,25 @@ class AnalyzeRequest(ApiSchema):
 
     usernames = UsernameSource()
     extra_usernames = UsernameSource()
+    # In JSON only null: a file arrives as multipart (AnalyzeForm); gapfind.api.bodies reads it
+    # into the list of lines this field then carries.
     usernames_file = fields.Raw(
         load_default=None,
         metadata={
-            "type": "string",
-            "format": "binary",
-            "description": "Archivo de texto UTF-8, un usuario por línea (solo multipart).",
+            "enum": [None],
+            "description": "Solo con multipart/form-data; en JSON solo puede ser null.",
         },
     )
     username_to_filter = fields.String(
         load_default=None,
         allow_none=True,
         error_messages={**BASE_ERRORS, "invalid": NOT_A_STRING},
-        metadata={"description": "Omite las horas en que este usuario tiene clase."},
+        metadata={
+            "description": (
+                "Omite las horas en que este usuario tiene clase; debe estar registrado. "
+                "Vacío o null: sin filtro."
+            )
+        },
     )
 
     @post_load
@@ -364,57 +496,135 @@ class AnalyzeRequest(ApiSchema):
         return {"usernames": names, "username_to_filter": to_filter or None}
 
 
+class AnalyzeForm(ApiSchema):
+    """POST /analyze as multipart/form-data or application/x-www-form-urlencoded: the wire shape
+    gapfind.api.bodies.analyze_body reads and turns into AnalyzeRequest's input. It only
+    documents; the loading is AnalyzeRequest's."""
+
+    usernames = fields.List(
+        fields.String(),
+        metadata={"description": "Campo repetible; cada valor, nombres separados por comas."},
+    )
+    extra_usernames = fields.List(
+        fields.String(),
+        metadata={"description": "Campo repetible; cada valor, nombres separados por comas."},
+    )
+    usernames_file = fields.String(
+        metadata={
+            "format": "binary",
+            "description": (
+                "Archivo de texto UTF-8, un usuario por línea (o ese texto como campo "
+                "simple); a lo sumo ANALYZE_MAX_FILE_BYTES (64 KiB por defecto)."
+            ),
+        }
+    )
+    username_to_filter = fields.String(
+        metadata={"description": "Omite las horas en que este usuario tiene clase."}
+    )
+
+
 # --------------------------------------------------------------------------- responses
+# Every answer has all its fields (only "sd" of a gap is optional) and nothing else: the
+# validators are the document's patterns and ranges, and tests/api/test_response_shapes.py loads
+# real answers with these schemas.
+
+SCHEDULE_PATTERN = f"^[01]{{{SLOT_COUNT}}}$"
+# secrets.token_urlsafe: base64url without padding, usable as an HTTP bearer token as it is.
+EDIT_TOKEN_PATTERN = "^[A-Za-z0-9_-]+$"
+
+
+def stored_username(**metadata: Any) -> fields.String:
+    return fields.String(
+        required=True,
+        validate=[
+            validate.Length(1, USERNAME_MAX_LENGTH),
+            validate.Regexp(STORED_USERNAME_SCHEMA_PATTERN),
+        ],
+        metadata={"example": "ana", **metadata},
+    )
+
+
+def schedule_string() -> fields.String:
+    return fields.String(
+        required=True,
+        validate=[validate.Length(equal=SLOT_COUNT), validate.Regexp(SCHEDULE_PATTERN)],
+        metadata={
+            "description": (
+                f"{SLOT_COUNT} caracteres '0'/'1' (1 = clase); posición = índice de la hora * "
+                f"{DAYS_PER_WEEK} + índice del día."
+            ),
+            "example": "01" + "0" * (SLOT_COUNT - 2),
+        },
+    )
+
+
+def index(most: int) -> fields.Integer:
+    return fields.Integer(required=True, strict=True, validate=validate.Range(0, most))
 
 
 class RegisterResponse(Schema):
-    username = fields.String(metadata={"example": "ana"})
-    schedule = fields.String(metadata={"example": "01" + "0" * 96, "minLength": 98})
+    username = stored_username(description="El nombre en minúsculas, como se guarda.")
+    schedule = schedule_string()
     edit_token = fields.String(
-        metadata={"description": "Secreto para editar o borrar el horario; solo se muestra aquí."}
+        required=True,
+        validate=[validate.Length(min=1), validate.Regexp(EDIT_TOKEN_PATTERN)],
+        metadata={"description": "Secreto para editar o borrar el horario; solo se muestra aquí."},
     )
 
 
 class StudentResponse(Schema):
-    username = fields.String(metadata={"example": "ana"})
-    schedule = fields.String(
-        metadata={
-            "description": "98 caracteres '0'/'1'; posición = índice de la hora * 7 + día.",
-            "example": "01" + "0" * 96,
-        }
-    )
+    username = stored_username()
+    schedule = schedule_string()
 
 
 class GapResponse(Schema):
-    day = fields.String(metadata={"enum": list(DAY_LABELS)})
-    hour = fields.String(metadata={"enum": list(HOUR_LABELS)})
-    avg = fields.Float(metadata={"description": "Distancia media a la clase más cercana."})
-    quality = fields.Float(metadata={"description": "1 es lo mejor: justo entre clases."})
-    day_index = fields.Integer(metadata={"minimum": 0, "maximum": 6})
-    hour_index = fields.Integer(metadata={"minimum": 0, "maximum": 13})
+    day = fields.String(required=True, validate=validate.OneOf(DAY_LABELS))
+    hour = fields.String(required=True, validate=validate.OneOf(HOUR_LABELS))
+    avg = fields.Float(
+        required=True, metadata={"description": "Distancia media a la clase más cercana."}
+    )
+    quality = fields.Float(
+        required=True, metadata={"description": "Mayor es mejor; 1: justo entre clases."}
+    )
+    day_index = index(DAYS_PER_WEEK - 1)
+    hour_index = index(HOURS_PER_DAY - 1)
     sd = fields.Float(metadata={"description": "Solo con compute_sd."})
 
 
 class ResultsResponse(Schema):
-    count = fields.Integer()
-    gaps = fields.List(fields.Nested(GapResponse))
+    count = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Cuántos huecos hay en gaps."},
+    )
+    gaps = fields.List(fields.Nested(GapResponse), required=True)
 
 
 class SlotAvailabilityResponse(Schema):
-    day_index = fields.Integer(metadata={"minimum": 0, "maximum": 4})
-    hour_index = fields.Integer(metadata={"minimum": 0, "maximum": 13})
-    number_of_students = fields.Integer()
-    availability = fields.Float(metadata={"minimum": 0, "maximum": 1})
+    day_index = index(WEEKDAY_COUNT - 1)
+    hour_index = index(HOURS_PER_DAY - 1)
+    number_of_students = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    availability = fields.Float(required=True, validate=validate.Range(0, 1))
 
 
 class AnalyzeResponse(Schema):
-    total_students = fields.Integer()
-    users_not_found = fields.List(fields.String())
-    results = fields.List(fields.Nested(SlotAvailabilityResponse))
+    total_students = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=2),
+        metadata={"description": "Estudiantes registrados del grupo."},
+    )
+    users_not_found = fields.List(fields.String(), required=True)
+    results = fields.List(
+        fields.Nested(SlotAvailabilityResponse),
+        required=True,
+        validate=validate.Length(max=HOURS_PER_DAY * WEEKDAY_COUNT),
+    )
 
 
 class HealthResponse(Schema):
-    status = fields.String(metadata={"example": "ok"})
+    status = fields.String(required=True, validate=validate.OneOf(["ok"]))
 
 
 class ErrorResponse(Schema):

@@ -110,7 +110,10 @@ def slot_json(slot: SlotAvailability) -> dict[str, Any]:
             "Los nombres desconocidos se omiten y se listan en users_not_found."
         ),
         request=schemas.AnalyzeRequest,
-        request_media_types=("application/json", "multipart/form-data"),
+        media_schemas={
+            "multipart/form-data": schemas.AnalyzeForm,
+            "application/x-www-form-urlencoded": schemas.AnalyzeForm,
+        },
         request_example={"usernames": ["ana", "bob", "carla"], "username_to_filter": "ana"},
         responses={200: Doc("La disponibilidad.", schemas.AnalyzeResponse), 400: INVALID},
     ),

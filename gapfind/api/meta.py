@@ -23,7 +23,6 @@ bp = Blueprint("meta", __name__)
         description=(
             "Comprueba que la base de datos responde y que una escritura podría hacerse ahora."
         ),
-        rate_limited=False,
         responses={
             200: Doc("Funciona.", schemas.HealthResponse, {"status": "ok"}),
             503: Doc("La base de datos no responde o no admite escrituras.", schemas.ErrorResponse),
