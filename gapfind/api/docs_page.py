@@ -26,6 +26,8 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 def _type_of(prop: dict[str, Any]) -> str:
     if "oneOf" in prop:
         return " | ".join(_type_of(option) for option in prop["oneOf"])
+    if "type" not in prop and "enum" in prop:  # e.g. a JSON field that can only be null
+        return " | ".join(json.dumps(value) for value in prop["enum"])
     kind = prop.get("type", "objeto")
     if kind == "array":
         return f"lista de {_type_of(prop.get('items', {}))}"
