@@ -49,6 +49,7 @@ ERROR_SCHEMA = {
 RETRY_AFTER = {
     "Retry-After": {
         "description": "Cuántos segundos esperar antes de volver a intentar.",
+        "required": True,
         "schema": {"type": "string"},
     }
 }

@@ -37,6 +37,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -217,7 +218,8 @@ def test_stateful_edits_use_real_edit_tokens(fuzzed: tuple[GunicornServer, Run])
 
 def test_a_rate_limited_answer_conforms(tmp_path: Path) -> None:
     """The 429 the fuzzed server never gives (limits off there), under a limit of 2 a minute:
-    the third call to each operation that documents 429 gets one, and it passes the checks."""
+    the third call to each operation that documents 429 gets one, and it passes the checks
+    (and the headers' one: Retry-After is documented)."""
     env = app_env(
         f"sqlite:///{tmp_path / 'gapfind.sqlite'}",
         RATELIMIT_ENABLED="true",
@@ -233,14 +235,16 @@ def test_a_rate_limited_answer_conforms(tmp_path: Path) -> None:
             operation = result.ok()
             if "429" in operation.definition.raw["responses"]:
                 documented.add(operation.label)
-            for _ in range(3):  # an undocumented 429 fails status_code_conformance here
+            # An undocumented 429 fails status_code_conformance; one without the documented
+            # Retry-After fails response_headers_conformance.
+            for _ in range(3):
                 case = operation.Case(
                     path_parameters={name: "ana" for name in path_parameters(operation.path)},
                     body={} if operation.body else NOT_SET,
                     media_type="application/json" if operation.body else None,
                 )
                 response = case.call()
-                case.validate_response(response, checks=CHECKS)
+                case.validate_response(response, checks=[*CHECKS, response_headers_conformance])
             if response.status_code == 429:
                 limited.add(operation.label)
         assert limited == documented
