@@ -705,3 +705,27 @@ def test_register_links_lead_to_working_calls_with_the_real_token(
         answer = client.open(path, method=method.upper(), headers=headers, json=json_body)
         statuses[method] = answer.status_code
     assert statuses == {"get": 200, "put": 200, "delete": 204}
+
+
+def test_an_answer_in_another_media_type_is_documented_as_such(app: Flask) -> None:
+    """For endpoints that answer files (a calendar): the document names their media type, so
+    content_type_conformance holds them to it."""
+    from gapfind.api.operations import Operation, endpoint
+    from gapfind.api.operations import Response as Doc
+
+    @app.get("/example.ics")
+    @endpoint(
+        Operation(
+            summary="Un calendario",
+            touches_database=False,
+            responses={200: Doc("El calendario.", media_type="text/calendar")},
+        )
+    )
+    def calendar() -> str:
+        return "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+
+    spec = app.test_client().get("/openapi.json").get_json()
+    validate(spec)
+    responses = spec["paths"]["/example.ics"]["get"]["responses"]
+    assert responses["200"]["content"] == {"text/calendar": {"schema": {"type": "string"}}}
+    assert "503" not in responses  # neither database nor (unplanned here) rate limits
