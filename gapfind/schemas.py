@@ -363,22 +363,32 @@ class UsernameSource(AcceptsSeveralTypes, fields.Field):
     the view decides which are valid, because invalid ones are reported, not rejected.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    JSON_DOC = {
+        "description": (
+            "Nombres (los inválidos o desconocidos se listan en users_not_found): una lista, o "
+            "un texto de nombres separados por comas; null: ninguno."
+        ),
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}, "nullable": True},
+            {"type": "string", "description": "Nombres separados por comas"},
+        ],
+        "example": ["ana", "bob", "carla"],
+    }
+    # In a form, a repeatable field: OpenAPI's array of strings, one part per value.
+    FORM_DOC = {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Campo repetible; cada valor, nombres separados por comas.",
+    }
+
+    def __init__(
+        self, *, metadata: dict[str, Any] | None = None, allow_none: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(
             load_default=list,
-            allow_none=True,
+            allow_none=allow_none,
             error_messages={**BASE_ERRORS, "invalid": NOT_A_LIST},
-            metadata={
-                "description": (
-                    "Nombres (los inválidos o desconocidos se listan en users_not_found): una "
-                    "lista, o un texto de nombres separados por comas; null: ninguno."
-                ),
-                "oneOf": [
-                    {"type": "array", "items": {"type": "string"}, "nullable": True},
-                    {"type": "string", "description": "Nombres separados por comas"},
-                ],
-                "example": ["ana", "bob", "carla"],
-            },
+            metadata=self.JSON_DOC if metadata is None else metadata,
             **kwargs,
         )
 
@@ -496,27 +506,22 @@ class AnalyzeRequest(ApiSchema):
         return {"usernames": names, "username_to_filter": to_filter or None}
 
 
-class AnalyzeForm(ApiSchema):
-    """POST /analyze as multipart/form-data or application/x-www-form-urlencoded: the wire shape
-    gapfind.api.bodies.analyze_body reads and turns into AnalyzeRequest's input. It only
-    documents; the loading is AnalyzeRequest's."""
+class AnalyzeForm(AnalyzeRequest):
+    """POST /analyze as multipart/form-data or an urlencoded form: gapfind.api.bodies reads the
+    form into AnalyzeRequest's input, which this schema loads the same way; only what the
+    document says differs (repeatable fields, a file)."""
 
-    usernames = fields.List(
-        fields.String(),
-        metadata={"description": "Campo repetible; cada valor, nombres separados por comas."},
-    )
-    extra_usernames = fields.List(
-        fields.String(),
-        metadata={"description": "Campo repetible; cada valor, nombres separados por comas."},
-    )
-    usernames_file = fields.String(
+    usernames = UsernameSource(metadata=UsernameSource.FORM_DOC, allow_none=False)
+    extra_usernames = UsernameSource(metadata=UsernameSource.FORM_DOC, allow_none=False)
+    usernames_file = fields.Raw(
         metadata={
+            "type": "string",
             "format": "binary",
             "description": (
                 "Archivo de texto UTF-8, un usuario por línea (o ese texto como campo "
                 "simple); a lo sumo ANALYZE_MAX_FILE_BYTES (64 KiB por defecto)."
             ),
-        }
+        },
     )
     username_to_filter = fields.String(
         metadata={"description": "Omite las horas en que este usuario tiene clase."}

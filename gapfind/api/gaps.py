@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from gapfind import messages, schemas
-from gapfind.api.bodies import analyze_body
+from gapfind.api.bodies import FORM_TYPES, analyze_body
 from gapfind.api.operations import INVALID, Operation, endpoint
 from gapfind.api.operations import Response as Doc
 from gapfind.core.availability import SlotAvailability, joined_weekday_availability
@@ -110,14 +110,12 @@ def slot_json(slot: SlotAvailability) -> dict[str, Any]:
             "Los nombres desconocidos se omiten y se listan en users_not_found."
         ),
         request=schemas.AnalyzeRequest,
-        media_schemas={
-            "multipart/form-data": schemas.AnalyzeForm,
-            "application/x-www-form-urlencoded": schemas.AnalyzeForm,
-        },
+        other_requests={media_type: schemas.AnalyzeForm for media_type in FORM_TYPES},
         request_example={"usernames": ["ana", "bob", "carla"], "username_to_filter": "ana"},
         responses={200: Doc("La disponibilidad.", schemas.AnalyzeResponse), 400: INVALID},
     ),
     read_body=analyze_body,
+    read_other_bodies={media_type: analyze_body for media_type in FORM_TYPES},
 )
 def analyze(data: dict[str, Any]) -> dict[str, Any]:
     entries = distinct_names(data["usernames"])

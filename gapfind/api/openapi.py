@@ -152,7 +152,7 @@ class Builder:
                 if op.request_example is not None and media_type == "application/json":
                     entry["example"] = op.request_example
                 content[media_type] = entry
-        for media_type, schema in {**op.other_requests, **op.media_schemas}.items():
+        for media_type, schema in op.other_requests.items():
             content[media_type] = {"schema": schema}
         return {"required": True, "content": content} if content else None
 

@@ -9,7 +9,7 @@ declarations (gapfind.api.openapi), so apispec never loads into a worker that on
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -56,9 +56,6 @@ class Operation:
     needs_token: bool = False
     # Whether the endpoint queries the database, so it can answer 503 when that does not answer.
     touches_database: bool = True
-    # Bodies in other media types whose wire shape is not `request`'s (a form the body reader
-    # turns into `request`'s input): documented with these schemas, still loaded by `request`.
-    media_schemas: Mapping[str, type[Schema]] = field(default_factory=dict)
 
 
 # The answers most operations share, written once.
