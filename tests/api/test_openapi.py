@@ -277,7 +277,7 @@ def test_docs_page_shows_the_contract_field_names(client: FlaskClient) -> None:
         assert f"<code>{name}</code>" in text, name
 
 
-# --------------------------------------------------------------------------- exact (issue 9, 9)
+# --------------------------------------------------------------------------- exact
 # Clients generate code from the document: what it says each field accepts, each answer holds
 # and each operation can answer is checked here against the API itself.
 
@@ -307,7 +307,7 @@ def call(client: FlaskClient, path: str, method: str, operation: dict[str, Any],
     return client.open(url, method=method.upper(), **request)
 
 
-# The statuses the builder adds to each contract operation, written out (issue 9, item 9):
+# The statuses the builder adds to each contract operation, written out:
 # 400/413 with a body, 429 unless exempt from rate limits, 503 for the database.
 GENERATED = {
     ("/manual", "post"): {"400", "413", "429", "503"},

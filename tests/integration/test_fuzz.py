@@ -1,4 +1,4 @@
-"""Fuzzing the served API with schemathesis (issue 9, item 10).
+"""Fuzzing the served API with schemathesis.
 
 Every operation `/openapi.json` lists (whatever other branches add) gets generated requests,
 valid and invalid, from a real gunicorn serving wsgi.py on a migrated database (SQLite and
