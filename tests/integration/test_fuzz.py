@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import schemathesis
@@ -122,11 +123,12 @@ def fuzz(server: GunicornServer, directory: Path) -> Run:
 
 
 def exchanges(run: Run) -> list[tuple[str, str, int, dict[str, str], str]]:
-    """(method, path, status, request headers, response text) of each logged exchange."""
+    """(method, path without the query, status, request headers, response text) of each
+    logged exchange."""
     found = []
     for entry in run.har["log"].get("entries", []):
         request, response = entry["request"], entry["response"]
-        path = "/" + request["url"].split("/", 3)[3] if request["url"].count("/") >= 3 else "/"
+        path = urlsplit(request["url"]).path or "/"
         headers = {header["name"].lower(): header["value"] for header in request["headers"]}
         text = response.get("content", {}).get("text", "")
         found.append((request["method"], path, response["status"], headers, text))
