@@ -247,7 +247,9 @@ class WholeNumber(AcceptsSeveralTypes, fields.Integer):
         if kwargs.get("allow_none"):
             number["nullable"] = True
         text = {"type": "string", "pattern": decimal_pattern(minimum, maximum)}
-        metadata = {"oneOf": [number, text], **kwargs.pop("metadata", {})}
+        # The bounds stay beside the oneOf too: JSON Schema applies them to numbers only, and
+        # readers that look for them there find them.
+        metadata = {**bounds, "oneOf": [number, text], **kwargs.pop("metadata", {})}
         super().__init__(
             error_messages={**BASE_ERRORS, "invalid": message}, metadata=metadata, **kwargs
         )
@@ -567,14 +569,18 @@ def index(most: int) -> fields.Integer:
     return fields.Integer(required=True, strict=True, validate=validate.Range(0, most))
 
 
-class RegisterResponse(Schema):
-    username = stored_username(description="El nombre en minúsculas, como se guarda.")
-    schedule = schedule_string()
-    edit_token = fields.String(
+def edit_token_string() -> fields.String:
+    return fields.String(
         required=True,
         validate=[validate.Length(min=1), validate.Regexp(EDIT_TOKEN_PATTERN)],
         metadata={"description": "Secreto para editar o borrar el horario; solo se muestra aquí."},
     )
+
+
+class RegisterResponse(Schema):
+    username = stored_username(description="El nombre en minúsculas, como se guarda.")
+    schedule = schedule_string()
+    edit_token = edit_token_string()
 
 
 class StudentResponse(Schema):
@@ -714,37 +720,56 @@ class CalendarReplaceRequest(CalendarPreviewRequest):
 
 
 class IgnoredEventResponse(Schema):
-    summary = fields.String(metadata={"example": "Semana de inducción"})
+    summary = fields.String(required=True, metadata={"example": "Semana de inducción"})
     reason = fields.String(
-        metadata={"enum": list(IGNORED_REASONS.values()), "example": "Evento de todo el día"}
+        required=True,
+        validate=validate.OneOf(list(IGNORED_REASONS.values())),
+        metadata={"example": "Evento de todo el día"},
     )
 
 
-class CalendarPreviewResponse(Schema):
-    schedule = fields.String(metadata={"example": "01" + "0" * 96, "minLength": 98})
-    list_of_indices = fields.List(
-        fields.List(fields.Integer(), metadata={"minItems": 2, "maxItems": 2}),
-        metadata={"description": "Los pares [hora, día] con clase, como los recibe /manual."},
+def week_of_string() -> fields.String:
+    return fields.String(
+        required=True,
+        metadata={"format": "date", "description": "El lunes de la semana importada."},
     )
-    week_of = fields.String(
-        metadata={"format": "date", "description": "El lunes de la semana importada."}
-    )
-    ignored = fields.List(
+
+
+def ignored_events() -> fields.List:
+    return fields.List(
         fields.Nested(IgnoredEventResponse),
+        required=True,
         metadata={"description": "Eventos del calendario que no marcan horas, y por qué."},
     )
 
 
+class CalendarPreviewResponse(Schema):
+    schedule = schedule_string()
+    list_of_indices = fields.List(
+        fields.List(
+            fields.Integer(strict=True, metadata=HOUR_INDEX_DOC),
+            validate=validate.Length(2, 2),
+            metadata={
+                "x-prefixItems": [
+                    {"type": "integer", **HOUR_INDEX_DOC},
+                    {"type": "integer", **DAY_INDEX_DOC},
+                ]
+            },
+        ),
+        required=True,
+        validate=validate.Length(max=SLOT_COUNT),
+        metadata={"description": "Los pares [hora, día] con clase, como los recibe /manual."},
+    )
+    week_of = week_of_string()
+    ignored = ignored_events()
+
+
 class CalendarRegisterResponse(Schema):
-    username = fields.String(metadata={"example": "ana"})
-    schedule = fields.String(metadata={"example": "01" + "0" * 96, "minLength": 98})
-    edit_token = fields.String(
-        metadata={"description": "Secreto para editar o borrar el horario; solo se muestra aquí."}
-    )
-    week_of = fields.String(
-        metadata={"format": "date", "description": "El lunes de la semana importada."}
-    )
-    ignored = fields.List(fields.Nested(IgnoredEventResponse))
+    username = stored_username(description="El nombre en minúsculas, como se guarda.")
+    schedule = schedule_string()
+    edit_token = edit_token_string()
+    week_of = week_of_string()
+    ignored = ignored_events()
 
 
 # --------------------------------------------------------------------------- meetings
@@ -888,36 +913,49 @@ class CalendarQuery(ApiSchema):
 
 
 class BlockResponse(Schema):
-    day_index = fields.Integer(metadata={"minimum": 0, "maximum": 6})
-    day = fields.String(metadata={"enum": list(DAY_LABELS)})
-    start_hour_index = fields.Integer(metadata={"minimum": 0, "maximum": 13})
+    day_index = fields.Integer(required=True, metadata={"minimum": 0, "maximum": 6})
+    day = fields.String(required=True, metadata={"enum": list(DAY_LABELS)})
+    start_hour_index = fields.Integer(required=True, metadata={"minimum": 0, "maximum": 13})
     end_hour_index = fields.Integer(
-        metadata={"minimum": 0, "maximum": 13, "description": "Última hora del bloque, incluida."}
+        required=True,
+        metadata={"minimum": 0, "maximum": 13, "description": "Última hora del bloque, incluida."},
     )
-    start = fields.String(metadata={"enum": list(HOUR_LABELS), "example": "8:30 AM"})
+    start = fields.String(required=True, metadata={"enum": list(HOUR_LABELS), "example": "8:30 AM"})
     end = fields.String(
+        required=True,
         metadata={
             "enum": [*HOUR_LABELS[1:], DAY_END_LABEL],
             "example": "10:30 AM",
             "description": "Cuándo termina: el comienzo de la hora siguiente.",
-        }
+        },
     )
-    duration = fields.Integer(metadata={"minimum": 1, "maximum": 14})
-    attendees = fields.Integer(metadata={"description": "Cuántos usuarios pueden asistir."})
+    duration = fields.Integer(required=True, metadata={"minimum": 1, "maximum": 14})
+    attendees = fields.Integer(
+        required=True, metadata={"description": "Cuántos usuarios pueden asistir."}
+    )
     free = fields.List(
-        fields.String(), metadata={"description": "Quiénes pueden, en el orden de la solicitud."}
+        fields.String(),
+        required=True,
+        metadata={"description": "Quiénes pueden, en el orden de la solicitud."},
     )
-    missing = fields.List(fields.String(), metadata={"description": "Quiénes no pueden."})
-    avg = fields.Float(metadata={"description": "Distancia media a la clase más cercana."})
-    quality = fields.Float(metadata={"description": "1 - (avg - 1) / 12; 1 es lo mejor."})
+    missing = fields.List(
+        fields.String(), required=True, metadata={"description": "Quiénes no pueden."}
+    )
+    avg = fields.Float(
+        required=True, metadata={"description": "Distancia media a la clase más cercana."}
+    )
+    quality = fields.Float(
+        required=True, metadata={"description": "1 - (avg - 1) / 12; 1 es lo mejor."}
+    )
     calendar_url = fields.String(
+        required=True,
         metadata={
             "description": "Ruta de GET /calendar.ics para este bloque.",
             "example": "/calendar.ics?day_index=0&start_hour_index=2&duration=2",
-        }
+        },
     )
 
 
 class BlocksResponse(Schema):
-    count = fields.Integer()
-    blocks = fields.List(fields.Nested(BlockResponse))
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    blocks = fields.List(fields.Nested(BlockResponse), required=True)
