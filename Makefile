@@ -38,7 +38,7 @@ run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:5000), THREADS thr
 	$(BIN)/python -m deploy.serve --host $(HOST) --port $(PORT) --threads $(THREADS) \
 		--connection-limit $(CONNECTIONS) --idle-timeout $(IDLE_TIMEOUT)
 
-lint: $(STAMP) ## ruff lint + format check, mypy on the pure core
+lint: $(STAMP) ## ruff lint + format check, mypy --strict on gapfind/, config.py, wsgi.py
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -154,7 +154,7 @@ class Username(fields.String):
         return normalize_username(name)
 
 
-class IndexPairs(fields.List):
+class IndexPairs(fields.List[list[int | None]]):
     """list_of_indices: [[hour_index, day_index], ...] checked by the core, duplicates collapse."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -194,7 +194,7 @@ class IndexPairs(fields.List):
             raise ValidationError(INDICES_MESSAGES[error.problem]) from error
 
 
-class UsernameList(fields.List):
+class UsernameList(fields.List[str]):
     """A group of names: each checked, lowercased, duplicates collapsed in first-seen order."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -204,7 +204,11 @@ class UsernameList(fields.List):
             **kwargs,
         )
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+    # marshmallow types a List's result as its items' values, each possibly None; this one
+    # returns checked, distinct names (the list is only documented as items of strings).
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> list[str]:
         if not isinstance(value, list):
             raise ValidationError(NOT_A_LIST)
         if all(isinstance(raw, str) for raw in value):
@@ -297,7 +301,7 @@ class GroupLimit(WholeNumber):
         )
 
 
-class DayIndices(fields.List):
+class DayIndices(fields.List[int]):
     """days_to_filter: 1..7 day indices (0 = Lunes); duplicates collapse."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -315,7 +319,8 @@ class DayIndices(fields.List):
             **kwargs,
         )
 
-    def _deserialize(
+    # Documented as a list of day indices; loaded as the set of them (duplicates collapse).
+    def _deserialize(  # type: ignore[override]
         self, value: Any, attr: str | None, data: Any, **kwargs: Any
     ) -> frozenset[int]:
         if not isinstance(value, list):
@@ -358,7 +363,7 @@ def boolean(default: bool, description: str) -> fields.Boolean:
     )
 
 
-class UsernameSource(AcceptsSeveralTypes, fields.Field):
+class UsernameSource(AcceptsSeveralTypes, fields.Field[list[str]]):
     """/analyze names: a JSON list, a comma-separated string, or repeated form fields.
 
     Names are trimmed here (a hand-typed "ana, bob" is normal) and kept as given otherwise:
@@ -651,14 +656,14 @@ class ErrorResponse(Schema):
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class WeekOf(fields.Field):
+class WeekOf(fields.Field[date | None]):
     """week_of: optional "YYYY-MM-DD"; an empty form field means "not given"."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             load_default=None,
             allow_none=True,
-            error_messages=BASE_ERRORS,
+            error_messages={**BASE_ERRORS},
             metadata={
                 "type": "string",
                 "format": "date",
@@ -688,7 +693,7 @@ class WeekOf(fields.Field):
 def calendar_file() -> fields.Raw:
     return fields.Raw(
         required=True,
-        error_messages=BASE_ERRORS,
+        error_messages={**BASE_ERRORS},
         metadata={
             "type": "string",
             "format": "binary",
@@ -735,7 +740,7 @@ def week_of_string() -> fields.String:
     )
 
 
-def ignored_events() -> fields.List:
+def ignored_events() -> fields.List[dict[str, str]]:
     return fields.List(
         fields.Nested(IgnoredEventResponse),
         required=True,
