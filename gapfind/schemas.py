@@ -574,6 +574,14 @@ def index(most: int) -> fields.Integer:
     return fields.Integer(required=True, strict=True, validate=validate.Range(0, most))
 
 
+def count_field(least: int = 0, description: str = "") -> fields.Integer:
+    """A count in an answer: always there, a JSON integer, at least `least`."""
+    metadata = {"description": description} if description else {}
+    return fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=least), metadata=metadata
+    )
+
+
 def edit_token_string() -> fields.String:
     return fields.String(
         required=True,
@@ -608,29 +616,19 @@ class GapResponse(Schema):
 
 
 class ResultsResponse(Schema):
-    count = fields.Integer(
-        required=True,
-        strict=True,
-        validate=validate.Range(min=0),
-        metadata={"description": "Cuántos huecos hay en gaps."},
-    )
+    count = count_field(description="Cuántos huecos hay en gaps.")
     gaps = fields.List(fields.Nested(GapResponse), required=True)
 
 
 class SlotAvailabilityResponse(Schema):
     day_index = index(WEEKDAY_COUNT - 1)
     hour_index = index(HOURS_PER_DAY - 1)
-    number_of_students = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    number_of_students = count_field()
     availability = fields.Float(required=True, validate=validate.Range(0, 1))
 
 
 class AnalyzeResponse(Schema):
-    total_students = fields.Integer(
-        required=True,
-        strict=True,
-        validate=validate.Range(min=2),
-        metadata={"description": "Estudiantes registrados del grupo."},
-    )
+    total_students = count_field(2, "Estudiantes registrados del grupo.")
     users_not_found = fields.List(fields.String(), required=True)
     results = fields.List(
         fields.Nested(SlotAvailabilityResponse),
@@ -962,5 +960,5 @@ class BlockResponse(Schema):
 
 
 class BlocksResponse(Schema):
-    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    count = count_field()
     blocks = fields.List(fields.Nested(BlockResponse), required=True)

@@ -57,6 +57,8 @@ RETRY_AFTER = {
 BAD_BODY = "El cuerpo no es válido (vacío, otro tipo de contenido, JSON roto) o un campo no."
 TOO_LARGE = "El cuerpo supera MAX_CONTENT_LENGTH (1 MiB por defecto)."
 RATE_LIMITED = "Demasiadas solicitudes; Retry-After dice cuántos segundos esperar."
+TOKEN_MISSING = "Falta el encabezado Authorization: Bearer <edit_token>."
+TOKEN_WRONG = "El token no corresponde a este usuario."
 UNAVAILABLE = "La base de datos no responde; Retry-After dice cuándo volver a intentar."
 UNAVAILABLE_OR_LIMITS = (
     "La base de datos (o el almacén de los límites de solicitudes) no responde; Retry-After "
@@ -176,6 +178,8 @@ class Builder:
         generated: dict[int, str] = {}
         if body:
             generated.update({400: BAD_BODY, 413: TOO_LARGE})
+        if op.needs_token:
+            generated.update({401: TOKEN_MISSING, 403: TOKEN_WRONG})
         if limited:
             generated[429] = RATE_LIMITED
         if limited or op.touches_database:
