@@ -23,17 +23,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from gapfind.core.grid import (
-    DAY_END_LABEL,
-    DAY_LABELS,
-    DAYS_PER_WEEK,
-    HOUR_LABELS,
-    HOURS_PER_DAY,
-    SLOT_COUNT,
-    WEEKDAY_COUNT,
-    InvalidIndices,
-    is_schedule,
-)
+from gapfind.core import grid
 from gapfind.core.grid import validate_indices as core_validate_indices
 from gapfind.core.meeting_calendar import DEFAULT_TITLE, TITLE_MAX_LENGTH, title_problem
 from gapfind.core.usernames import (
@@ -106,8 +96,8 @@ USERNAME_DOC = {
     "minLength": 1,
     "maxLength": USERNAME_MAX_LENGTH,
 }
-HOUR_INDEX_DOC = {"minimum": 0, "maximum": HOURS_PER_DAY - 1}
-DAY_INDEX_DOC = {"minimum": 0, "maximum": DAYS_PER_WEEK - 1}
+HOUR_INDEX_DOC = {"minimum": 0, "maximum": grid.HOURS_PER_DAY - 1}
+DAY_INDEX_DOC = {"minimum": 0, "maximum": grid.DAYS_PER_WEEK - 1}
 # Around a numeric string, the white space str.strip removes that JSON Schema can name.
 _SPACE = r"[ \t\n\r\f\v]*"
 # Ranges are spelt out value by value (the API's are 0..6, 0..13, 1..14, >= 1, >= 2): past this
@@ -164,8 +154,8 @@ class IndexPairs(fields.List[list[int | None]]):
             fields.Integer(metadata=HOUR_INDEX_DOC),
             metadata={
                 "description": (
-                    f"[índice de la hora 0..{HOURS_PER_DAY - 1}, "
-                    f"índice del día 0..{DAYS_PER_WEEK - 1}]; enteros JSON, no booleanos."
+                    f"[índice de la hora 0..{grid.HOURS_PER_DAY - 1}, "
+                    f"índice del día 0..{grid.DAYS_PER_WEEK - 1}]; enteros JSON, no booleanos."
                 ),
                 "minItems": 2,
                 "maxItems": 2,
@@ -177,12 +167,12 @@ class IndexPairs(fields.List[list[int | None]]):
         )
         metadata = {
             "description": (
-                f"Pares [índice de la hora 0..{HOURS_PER_DAY - 1}, índice del día "
-                f"0..{DAYS_PER_WEEK - 1}] con clase; a lo sumo {SLOT_COUNT} pares contando "
-                "los repetidos, que cuentan una vez."
+                f"Pares [índice de la hora 0..{grid.HOURS_PER_DAY - 1}, índice del día "
+                f"0..{grid.DAYS_PER_WEEK - 1}] con clase; a lo sumo {grid.SLOT_COUNT} pares "
+                "contando los repetidos, que cuentan una vez."
             ),
             "minItems": 1,
-            "maxItems": SLOT_COUNT,
+            "maxItems": grid.SLOT_COUNT,
             "example": [[0, 1], [1, 1]],
         }
         super().__init__(pair, error_messages=BASE_ERRORS, metadata=metadata, **kwargs)
@@ -190,7 +180,7 @@ class IndexPairs(fields.List[list[int | None]]):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         try:
             return core_validate_indices(value)
-        except InvalidIndices as error:
+        except grid.InvalidIndices as error:
             raise ValidationError(INDICES_MESSAGES[error.problem]) from error
 
 
@@ -313,7 +303,7 @@ class DayIndices(fields.List[int]):
             metadata={
                 "description": "Días sin huecos (0 = Lunes); los repetidos cuentan una vez.",
                 "minItems": 1,
-                "maxItems": DAYS_PER_WEEK,
+                "maxItems": grid.DAYS_PER_WEEK,
                 "example": [5, 6],
             },
             **kwargs,
@@ -414,16 +404,16 @@ class UsernameSource(AcceptsSeveralTypes, fields.Field[list[str]]):
 
 
 class StoredSchedule(fields.String):
-    """A week as the table stores it: 98 marks '0'/'1', checked by the core's is_schedule."""
+    """A week as the table stores it: 98 marks '0'/'1', checked by the core's grid.is_schedule."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(error_messages={**BASE_ERRORS, "invalid": NOT_A_STRING}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         schedule = super()._deserialize(value, attr, data, **kwargs)
-        if is_schedule(schedule):
+        if grid.is_schedule(schedule):
             return schedule
-        if len(schedule) != SLOT_COUNT:
+        if len(schedule) != grid.SLOT_COUNT:
             raise ValidationError(SCHEDULE_LENGTH.format(length=len(schedule)))
         raise ValidationError(SCHEDULE_MARKS)
 
@@ -540,7 +530,7 @@ class AnalyzeForm(AnalyzeRequest):
 # validators are the document's patterns and ranges, and tests/api/test_response_shapes.py loads
 # real answers with these schemas.
 
-SCHEDULE_PATTERN = f"^[01]{{{SLOT_COUNT}}}$"
+SCHEDULE_PATTERN = f"^[01]{{{grid.SLOT_COUNT}}}$"
 # secrets.token_urlsafe: base64url without padding, usable as an HTTP bearer token as it is.
 EDIT_TOKEN_PATTERN = "^[A-Za-z0-9_-]+$"
 
@@ -559,13 +549,13 @@ def stored_username(**metadata: Any) -> fields.String:
 def schedule_string() -> fields.String:
     return fields.String(
         required=True,
-        validate=[validate.Length(equal=SLOT_COUNT), validate.Regexp(SCHEDULE_PATTERN)],
+        validate=[validate.Length(equal=grid.SLOT_COUNT), validate.Regexp(SCHEDULE_PATTERN)],
         metadata={
             "description": (
-                f"{SLOT_COUNT} caracteres '0'/'1' (1 = clase); posición = índice de la hora * "
-                f"{DAYS_PER_WEEK} + índice del día."
+                f"{grid.SLOT_COUNT} caracteres '0'/'1' (1 = clase); posición = índice de la hora * "
+                f"{grid.DAYS_PER_WEEK} + índice del día."
             ),
-            "example": "01" + "0" * (SLOT_COUNT - 2),
+            "example": "01" + "0" * (grid.SLOT_COUNT - 2),
         },
     )
 
@@ -602,16 +592,16 @@ class StudentResponse(Schema):
 
 
 class GapResponse(Schema):
-    day = fields.String(required=True, validate=validate.OneOf(DAY_LABELS))
-    hour = fields.String(required=True, validate=validate.OneOf(HOUR_LABELS))
+    day = fields.String(required=True, validate=validate.OneOf(grid.DAY_LABELS))
+    hour = fields.String(required=True, validate=validate.OneOf(grid.HOUR_LABELS))
     avg = fields.Float(
         required=True, metadata={"description": "Distancia media a la clase más cercana."}
     )
     quality = fields.Float(
         required=True, metadata={"description": "Mayor es mejor; 1: justo entre clases."}
     )
-    day_index = index(DAYS_PER_WEEK - 1)
-    hour_index = index(HOURS_PER_DAY - 1)
+    day_index = index(grid.DAYS_PER_WEEK - 1)
+    hour_index = index(grid.HOURS_PER_DAY - 1)
     sd = fields.Float(metadata={"description": "Solo con compute_sd."})
 
 
@@ -621,8 +611,8 @@ class ResultsResponse(Schema):
 
 
 class SlotAvailabilityResponse(Schema):
-    day_index = index(WEEKDAY_COUNT - 1)
-    hour_index = index(HOURS_PER_DAY - 1)
+    day_index = index(grid.WEEKDAY_COUNT - 1)
+    hour_index = index(grid.HOURS_PER_DAY - 1)
     number_of_students = count_field()
     availability = fields.Float(required=True, validate=validate.Range(0, 1))
 
@@ -633,7 +623,7 @@ class AnalyzeResponse(Schema):
     results = fields.List(
         fields.Nested(SlotAvailabilityResponse),
         required=True,
-        validate=validate.Length(max=HOURS_PER_DAY * WEEKDAY_COUNT),
+        validate=validate.Length(max=grid.HOURS_PER_DAY * grid.WEEKDAY_COUNT),
     )
 
 
@@ -760,7 +750,7 @@ class CalendarPreviewResponse(Schema):
             },
         ),
         required=True,
-        validate=validate.Length(max=SLOT_COUNT),
+        validate=validate.Length(max=grid.SLOT_COUNT),
         metadata={"description": "Los pares [hora, día] con clase, como los recibe /manual."},
     )
     week_of = week_of_string()
@@ -896,7 +886,7 @@ class CalendarQuery(ApiSchema):
         load_default=1,
         metadata={
             "default": 1,
-            "description": f"Horas; el bloque termina a más tardar a las {DAY_END_LABEL}.",
+            "description": f"Horas; el bloque termina a más tardar a las {grid.DAY_END_LABEL}.",
         },
     )
     title = MeetingTitle()
@@ -917,17 +907,19 @@ class CalendarQuery(ApiSchema):
 
 class BlockResponse(Schema):
     day_index = fields.Integer(required=True, metadata={"minimum": 0, "maximum": 6})
-    day = fields.String(required=True, metadata={"enum": list(DAY_LABELS)})
+    day = fields.String(required=True, metadata={"enum": list(grid.DAY_LABELS)})
     start_hour_index = fields.Integer(required=True, metadata={"minimum": 0, "maximum": 13})
     end_hour_index = fields.Integer(
         required=True,
         metadata={"minimum": 0, "maximum": 13, "description": "Última hora del bloque, incluida."},
     )
-    start = fields.String(required=True, metadata={"enum": list(HOUR_LABELS), "example": "8:30 AM"})
+    start = fields.String(
+        required=True, metadata={"enum": list(grid.HOUR_LABELS), "example": "8:30 AM"}
+    )
     end = fields.String(
         required=True,
         metadata={
-            "enum": [*HOUR_LABELS[1:], DAY_END_LABEL],
+            "enum": [*grid.HOUR_LABELS[1:], grid.DAY_END_LABEL],
             "example": "10:30 AM",
             "description": "Cuándo termina: el comienzo de la hora siguiente.",
         },
