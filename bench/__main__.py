@@ -13,7 +13,7 @@ from bench.errors import BenchError
 from bench.measure import CpuPlan
 from bench.workloads import build
 
-WORKLOAD_KEYS = ("W1", "W2", "W2b", "W3", "W4", "W5", "W6", "W7", "W8", "W9")
+WORKLOAD_KEYS = ("W1", "W2", "W2b", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10")
 
 
 def parse_workloads(text: str) -> tuple[str, ...]:

@@ -205,3 +205,14 @@ def multipart_calendar(calendar: str, field: str = "calendar") -> tuple[bytes, s
     ).encode()
     tail = f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
     return head + calendar.encode() + tail, f"multipart/form-data; boundary={MULTIPART_BOUNDARY}"
+
+
+def multipart_register_calendar(name: str, calendar: str) -> tuple[bytes, str]:
+    """A POST /register/ics body: ``name`` in `username`, then ``calendar`` as the file."""
+    field = (
+        f"--{MULTIPART_BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="username"\r\n\r\n'
+        f"{name}\r\n"
+    ).encode()
+    body, content_type = multipart_calendar(calendar)
+    return field + body, content_type

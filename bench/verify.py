@@ -103,8 +103,11 @@ def check_user(what: str, payload: Any, name: str, schedule: str) -> None:
         raise _mismatch(what, f"schedule {got!r}, stored {schedule!r}")
 
 
-def check_calendar_preview(what: str, payload: Any, calendar: str, zone_name: str) -> None:
-    """A POST /ics/preview ``payload`` must equal ``import_timetable(calendar)``."""
+def check_calendar_preview(
+    what: str, payload: Any, calendar: str, zone_name: str, *, preview: bool = True
+) -> None:
+    """A POST /ics/preview ``payload`` (or, with ``preview`` off, a POST /register/ics one, which
+    has no list_of_indices) must equal ``import_timetable(calendar)``."""
     from zoneinfo import ZoneInfo
 
     core = _core("timetable_import")
@@ -113,7 +116,7 @@ def check_calendar_preview(what: str, payload: Any, calendar: str, zone_name: st
     if _field(what, payload, "schedule") != expected.schedule:
         raise _mismatch(what, f"schedule {payload['schedule']!r}, core says {expected.schedule!r}")
     pairs = [list(pair) for pair in grid.indices_from_schedule(expected.schedule)]
-    if _field(what, payload, "list_of_indices") != pairs:
+    if preview and _field(what, payload, "list_of_indices") != pairs:
         raise _mismatch(what, f"list_of_indices {str(payload['list_of_indices'])[:200]}")
     if _field(what, payload, "week_of") != expected.week_of.isoformat():
         raise _mismatch(what, f"week_of {payload['week_of']!r}, core says {expected.week_of}")

@@ -17,6 +17,9 @@ NAME_PLACEHOLDER = "NAMEPLACEHOLDER"
 #: W4 names: "w" + letters(counter) from Python, "x" + letters(counter) from wrk.
 W4_PREFIX_PYTHON = "w"
 W4_PREFIX_WRK = "x"
+#: W10 names: "v" + letters(counter) from Python, "y" + letters(counter) from wrk.
+W10_PREFIX_PYTHON = "v"
+W10_PREFIX_WRK = "y"
 
 
 FLOOR_LABEL = "floor app: POST / -> constant 2 KB JSON"
@@ -198,6 +201,38 @@ def _calendar_preview(pool: ClientPool) -> Workload:
     return Workload("W9", label, 100.0, 200, next_request, check, script)
 
 
+def _register_calendar(pool: ClientPool) -> Workload:
+    """W10: POST /register/ics of W9's semester file, a new user each time (W9's work plus the
+    registration write of W4)."""
+    calendar = data.semester_calendar()
+    counter = itertools.count()
+
+    def request_for(name: str) -> Request:
+        body, content_type = data.multipart_register_calendar(name, calendar)
+        return Request("POST", "/register/ics", body, content_type, pool.next_address())
+
+    def next_request() -> Request:
+        return request_for(data.username(next(counter), W10_PREFIX_PYTHON))
+
+    def check(port: int) -> None:
+        name = data.username(next(counter), W10_PREFIX_PYTHON)
+        payload = send_expect(port, request_for(name), 201).json()
+        verify.check_calendar_preview(f"W10 {name}", payload, calendar, CAMPUS_ZONE, preview=False)
+        get = pool.stamp(Request("GET", f"/users/{quote(name)}"))
+        user = send_expect(port, get, 200).json()
+        verify.check_user(f"W10 then GET /users/{name}", user, name, payload["schedule"])
+
+    def script(workdir: Path) -> str:
+        template, content_type = data.multipart_register_calendar(NAME_PLACEHOLDER, calendar)
+        prefix, suffix = template.split(NAME_PLACEHOLDER.encode())
+        return load.lua_unique_post(
+            workdir, "/register/ics", prefix, suffix, content_type, W10_PREFIX_WRK, pool.addresses
+        )
+
+    label = "POST /register/ics, W9's file, a new user each time"
+    return Workload("W10", label, 105.0, 201, next_request, check, script)
+
+
 def floor_workload(ds: data.Dataset, pool: ClientPool) -> Workload:
     """POST / on the floor app with W1's headers (X-Real-IP included) and body, which the floor
     parses like GapFind does but never reads."""
@@ -244,5 +279,6 @@ def build(ds: data.Dataset, pool: ClientPool) -> dict[str, Workload]:
         _blocks(ds, pool),
         _calendar(pool),
         _calendar_preview(pool),
+        _register_calendar(pool),
     )
     return {w.key: w for w in items}
