@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from limits.errors import StorageError
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from gapfind import messages
 from gapfind.core.meeting_calendar import InvalidMeeting
+from gapfind.core.timetable_import import CalendarImportError
 from gapfind.messages import HTTP_MESSAGES
 from gapfind.persistence.repository import StudentNotFound, TokenMismatch, UsernameTaken
 from gapfind.web.envelope import request_id
@@ -132,6 +133,16 @@ def register_error_handlers(app: Flask) -> None:
     def _invalid_meeting(error: InvalidMeeting) -> Response:
         parameter, message = messages.MEETING_MESSAGES[error.problem]
         return error_response({parameter: [message]}, 400)
+
+    @app.errorhandler(CalendarImportError)
+    def _calendar_not_importable(error: CalendarImportError) -> Response:
+        limit = current_app.config["ICS_MAX_OCCURRENCES"]
+        message = messages.CALENDAR_MESSAGES[error.problem].format(limit=limit)
+        if error.summary:
+            message = messages.CALENDAR_EVENT_NAMED.format(
+                message=message, summary=error.summary[:80]
+            )
+        return error_response({"calendar": [message]}, 400)
 
     @app.errorhandler(ValidationError)
     def _validation_error(error: ValidationError) -> Response:

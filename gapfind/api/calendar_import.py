@@ -18,7 +18,6 @@ from gapfind.api.operations import Operation, endpoint
 from gapfind.api.operations import Response as Doc
 from gapfind.core.grid import indices_from_schedule
 from gapfind.core.timetable_import import (
-    CalendarImportError,
     CalendarProblem,
     IgnoredReason,
     ImportLimits,
@@ -98,17 +97,8 @@ def imported(data: dict[str, Any]) -> TimetableImport:
         message = messages.FILE_TOO_LARGE.format(size=messages.human_size(most))
         raise ApiError.field("calendar", message)
     limits = ImportLimits(max_occurrences=current_app.config["ICS_MAX_OCCURRENCES"])
-    try:
-        return import_timetable(calendar, campus_zone(), data["week_of"], limits)
-    except CalendarImportError as error:
-        raise ApiError.field("calendar", calendar_message(error, limits)) from error
-
-
-def calendar_message(error: CalendarImportError, limits: ImportLimits) -> str:
-    message = messages.CALENDAR_MESSAGES[error.problem].format(limit=limits.max_occurrences)
-    if error.summary:
-        return messages.CALENDAR_EVENT_NAMED.format(message=message, summary=error.summary[:80])
-    return message
+    # CalendarImportError: a 400 keyed `calendar` (gapfind.errors)
+    return import_timetable(calendar, campus_zone(), data["week_of"], limits)
 
 
 def ignored_json(result: TimetableImport) -> list[dict[str, str]]:
