@@ -85,7 +85,7 @@ def _file_lines(stream: IO[bytes]) -> list[str]:
     return [name for name in map(str.strip, text.splitlines()) if name]
 
 
-def _form(media_type: str) -> tuple[dict[str, list[str]], dict[str, bytes]]:
+def form_data(media_type: str) -> tuple[dict[str, list[str]], dict[str, bytes]]:
     """Text fields and file contents of a multipart or urlencoded body."""
     if media_type == "multipart/form-data":
         body = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH (413 beyond)
@@ -106,19 +106,27 @@ def analyze_body() -> dict[str, Any]:
             # A file can only arrive as multipart; never treat JSON text as one.
             raise ApiError.field("usernames_file", messages.FILE_NOT_TEXT)
         return body  # type: ignore[no-any-return]
-    fields, files = _form(media_type)
+    fields, files = form_data(media_type)
     data: dict[str, Any] = {}
     for key in ("usernames", "extra_usernames"):
         if fields.get(key):
             data[key] = fields[key]
     if fields.get("username_to_filter"):
         data["username_to_filter"] = fields["username_to_filter"][0]
-    if "usernames_file" in files:
-        data["usernames_file"] = _file_lines(BytesIO(files["usernames_file"]))
-    elif fields.get("usernames_file"):
-        # `curl -F "usernames_file=<names.txt"` sends the file's text as a plain field.
-        data["usernames_file"] = _file_lines(BytesIO(fields["usernames_file"][0].encode()))
+    content = uploaded(fields, files, "usernames_file")
+    if content:
+        data["usernames_file"] = _file_lines(BytesIO(content))
     return data
+
+
+def uploaded(fields: dict[str, list[str]], files: dict[str, bytes], name: str) -> bytes | None:
+    """A form's file `name`: its part's content, or the text of a plain field of that name
+    (`curl -F "name=<file.txt"` sends a file's text so)."""
+    if name in files:
+        return files[name]
+    if name in fields:
+        return fields[name][0].encode()
+    return None
 
 
 def query_arguments() -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 from gapfind import messages, schemas
-from gapfind.api.multipart import MalformedMultipart, parse_form_data
+from gapfind.api.bodies import FORM_TYPES, form_data, uploaded
 from gapfind.api.operations import Operation, endpoint
 from gapfind.api.operations import Response as Doc
 from gapfind.core.grid import indices_from_schedule
@@ -32,7 +32,6 @@ from gapfind.timezone import campus_zone
 bp = Blueprint("calendar_import", __name__)
 
 MULTIPART = "multipart/form-data"
-URLENCODED = "application/x-www-form-urlencoded"
 
 CALENDAR_ERRORS = Doc(
     "Datos inválidos; mensajes por campo. En `calendar`: falta el archivo, pesa más de "
@@ -65,27 +64,14 @@ def calendar_form() -> dict[str, Any]:
     `curl --data-urlencode calendar@clases.ics`) is read too, so a missing file is reported as
     a missing field."""
     media_type = (request.mimetype or "").lower()
-    if media_type == MULTIPART:
-        body = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH (413 beyond)
-        try:
-            form = parse_form_data(body, request.mimetype_params.get("boundary", ""))
-        except MalformedMultipart as error:
-            raise ApiError.body(messages.BODY_NOT_MULTIPART) from error
-        fields, files = form.fields, form.files
-    elif media_type == URLENCODED:
-        fields, files = {key: request.form.getlist(key) for key in request.form}, {}
-    else:
+    if media_type not in FORM_TYPES:
         message = messages.BODY_MEDIA_TYPE_CALENDAR.format(media_type=media_type or "ninguno")
         raise ApiError.body(message)
-    data: dict[str, Any] = {}
-    for key in ("username", "week_of"):
-        if key in fields:
-            data[key] = fields[key][0]
-    if "calendar" in files:
-        data["calendar"] = files["calendar"]
-    elif "calendar" in fields:
-        # `curl -F "calendar=<clases.ics"` sends the file's text as a plain field.
-        data["calendar"] = fields["calendar"][0].encode()
+    fields, files = form_data(media_type)
+    data: dict[str, Any] = {key: fields[key][0] for key in ("username", "week_of") if key in fields}
+    calendar = uploaded(fields, files, "calendar")
+    if calendar is not None:
+        data["calendar"] = calendar
     return data
 
 
