@@ -74,9 +74,9 @@ def endpoint(
     it (or, for a query schema, the query string) and pass the result as the view's first
     argument. The body is JSON unless `read_body` reads it otherwise.
 
-    `before_body` runs first on the URL's arguments and returns the view's keyword arguments:
-    what must be refused before a body is even read (a missing token, an impossible name) keeps
-    its status whatever the body holds. A body whose media type is one of
+    `before_body` runs first on the URL's arguments, with or without a body, and returns the
+    view's keyword arguments: what must be refused before a body is even read (a missing token,
+    an impossible name) keeps its status whatever the body holds. A body whose media type is one of
     `operation.other_requests` is read by `read_other_bodies[media type]` and loaded by that
     schema instead.
     """
@@ -91,8 +91,17 @@ def endpoint(
 
     def declare(view: View) -> View:
         if loader is None:
-            setattr(view, OPERATION_ATTRIBUTE, operation)
-            return view
+            if before_body is None:
+                setattr(view, OPERATION_ATTRIBUTE, operation)
+                return view
+            guard = before_body
+
+            @functools.wraps(view)
+            def check_then_call(**url_arguments: Any) -> Any:
+                return view(**guard(**url_arguments))
+
+            setattr(check_then_call, OPERATION_ATTRIBUTE, operation)
+            return check_then_call  # type: ignore[return-value]
         usual = (loader.load, read_body)
 
         @functools.wraps(view)

@@ -125,9 +125,9 @@ def replace(data: dict[str, Any], username: str, token: str) -> dict[str, str]:
         description="Después de borrarlo, el nombre se puede registrar de nuevo.",
         needs_token=True,
         responses={204: Doc("Borrado."), 404: NOT_FOUND},
-    )
+    ),
+    before_body=owner_and_token,
 )
-def remove(username: str) -> Response:
-    credentials = owner_and_token(username)
-    repository.delete_student(credentials["username"], credentials["token"])
+def remove(username: str, token: str) -> Response:
+    repository.delete_student(username, token)
     return Response(status=204)
